@@ -1,0 +1,15 @@
+# One image for both processes: `npm run start:api` or `npm run start:worker`.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY packages/config/package.json packages/config/
+COPY packages/core/package.json packages/core/
+COPY packages/db/package.json packages/db/
+COPY packages/pki/package.json packages/pki/
+RUN npm ci --omit=dev --ignore-scripts=false || npm ci
+COPY . .
+USER node
+EXPOSE 8080
+CMD ["npm", "run", "start:api"]

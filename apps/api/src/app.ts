@@ -1,0 +1,96 @@
+import type { IssuanceClient, ServiceContext } from "@certq/core";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./env";
+import { notFound, onError } from "./middleware/errors";
+import { limitBody, requireJsonBody } from "./middleware/json-body";
+import { defaultHook } from "./middleware/validation";
+import { registerGetCaCertificate } from "./routes/cas/certificate";
+import { registerCreateCa } from "./routes/cas/create";
+import { registerGetCaCsr } from "./routes/cas/csr";
+import { registerGetCa } from "./routes/cas/get";
+import { registerImportCaCertificate } from "./routes/cas/import-certificate";
+import { registerListCas } from "./routes/cas/list";
+import { registerSignIntermediate } from "./routes/cas/sign-intermediate";
+import { registerUpdateCa } from "./routes/cas/update";
+import { registerGetCertificateRequest } from "./routes/certificate-requests/get";
+import { registerCertificateDetails } from "./routes/certificates/details";
+import { registerIssueCertificateV3 } from "./routes/certificates/issue-v3";
+import { registerGetPrivateKey } from "./routes/certificates/private-key";
+import { registerSubmitCertificate } from "./routes/certificates/submit";
+import { type ReadinessChecks, registerHealth } from "./routes/health/health";
+import { registerGetOrganizationCertificate } from "./routes/organization-certificates/get";
+import { registerCreateProfile } from "./routes/profiles/create";
+import { registerDeleteProfile } from "./routes/profiles/delete";
+import { registerGetProfile } from "./routes/profiles/get";
+import { registerListProfiles } from "./routes/profiles/list";
+import { registerUpdateProfile } from "./routes/profiles/update";
+import { registerCreateToken } from "./routes/tokens/create";
+import { registerDeleteToken } from "./routes/tokens/delete";
+import { registerListTokens } from "./routes/tokens/list";
+
+export interface AppDeps {
+  ctx: ServiceContext;
+  issuance: IssuanceClient;
+  /** How long POST /api/v3/pki/certificates/issue-certificate waits for the worker. */
+  syncWaitMs: number;
+  readiness: ReadinessChecks;
+}
+
+/** The one app factory, shared by the server entry points and the tests. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook });
+
+  app.use(requestId({ generator: () => `req-${crypto.randomUUID()}` }));
+  app.use(async function provideContext(c, next) {
+    c.set("ctx", deps.ctx);
+    c.set("issuance", deps.issuance);
+    c.set("syncWaitMs", deps.syncWaitMs);
+    await next();
+  });
+  app.use(limitBody);
+  app.use(requireJsonBody);
+  app.onError(onError);
+  app.notFound(notFound);
+
+  registerHealth(app, deps.readiness);
+  registerCreateCa(app);
+  registerListCas(app);
+  registerGetCa(app);
+  registerUpdateCa(app);
+  registerGetCaCertificate(app);
+  registerGetCaCsr(app);
+  registerImportCaCertificate(app);
+  registerSignIntermediate(app);
+  registerCreateToken(app);
+  registerListTokens(app);
+  registerDeleteToken(app);
+  registerCreateProfile(app);
+  registerListProfiles(app);
+  registerGetProfile(app);
+  registerUpdateProfile(app);
+  registerDeleteProfile(app);
+  registerSubmitCertificate(app);
+  registerGetCertificateRequest(app);
+  registerIssueCertificateV3(app);
+  registerGetPrivateKey(app);
+  registerCertificateDetails(app);
+  registerGetOrganizationCertificate(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "certq",
+      version: "0.1.0",
+      description: "A private certificate authority for asynchronous issuance",
+    },
+    servers: [{ url: "http://localhost:8080", description: "Local server" }],
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,12 @@
+import type { IssuanceClient, Principal, ServiceContext } from "@certq/core";
+
+/** Per-request variables set by middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    ctx: ServiceContext;
+    issuance: IssuanceClient;
+    syncWaitMs: number;
+    principal: Principal;
+  };
+}

@@ -1,0 +1,19 @@
+import "reflect-metadata";
+import { exitOnStartupError, startRuntime } from "@certq/core";
+import { startWorker } from "@certq/worker";
+import { startApiServer } from "./server";
+
+// `npm start`: the API and one worker in one process, for a laptop or a small install.
+const runtime = await startRuntime("certq").catch(exitOnStartupError);
+const worker = await startWorker(runtime).catch(exitOnStartupError);
+const server = await startApiServer(runtime).catch(exitOnStartupError);
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, async () => {
+    runtime.log.info({ signal }, "shutting down");
+    await server.close();
+    await worker.close();
+    await runtime.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,37 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The Infisical error names for each status. */
+const ERROR_NAMES: Record<number, string> = {
+  400: "BadRequest",
+  401: "UnauthorizedError",
+  403: "PermissionDenied",
+  404: "NotFound",
+  405: "MethodNotAllowed",
+  409: "Conflict",
+  413: "PayloadTooLarge",
+  415: "UnsupportedMediaType",
+  422: "ValidationFailure",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  503: "ServiceUnavailable",
+};
+
+/** Every non-2xx body: `{ reqId, statusCode, message, error }` (403 may add `details`). */
+export function errorBody(
+  c: Context,
+  statusCode: ContentfulStatusCode,
+  message: unknown,
+  details?: unknown,
+) {
+  return c.json(
+    {
+      reqId: (c.get("requestId") as string | undefined) ?? "unknown",
+      statusCode,
+      message,
+      error: ERROR_NAMES[statusCode] ?? "Error",
+      ...(details === undefined ? {} : { details }),
+    },
+    statusCode,
+  );
+}

@@ -1,0 +1,79 @@
+import {
+  BadRequestError,
+  ConflictError,
+  type DomainError,
+  ForbiddenError,
+  IdempotencyMismatchError,
+  NotFoundError,
+  PolicyViolationError,
+  UnauthorizedError,
+  UnavailableError,
+} from "@certq/core";
+import { PkiError } from "@certq/pki";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ZodError } from "zod";
+import { errorBody } from "./error-body";
+import { validationFailure } from "./validation";
+
+const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, ContentfulStatusCode][] = [
+  [NotFoundError, 404],
+  [BadRequestError, 400],
+  [PolicyViolationError, 400],
+  [ConflictError, 409],
+  [IdempotencyMismatchError, 422],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [UnavailableError, 503],
+];
+
+// Connection-level failures of postgres.js and ioredis: the dependency is down, not our bug.
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown (pg_terminate_backend)
+  "57P03", // cannot_connect_now
+]);
+
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  const message = (error as Error).message ?? "";
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(message);
+}
+
+/** The one place that turns an error into an HTTP response. */
+export function onError(error: Error, c: Context) {
+  if (error instanceof ZodError) return validationFailure(c, error);
+  if (error instanceof ForbiddenError) {
+    return errorBody(c, 403, error.message, { requiredScope: error.requiredScope });
+  }
+  for (const [type, status] of DOMAIN_STATUS) {
+    if (error instanceof type) return errorBody(c, status, error.message);
+  }
+  if (error instanceof PkiError) return errorBody(c, 400, error.message);
+  if (error instanceof HTTPException) {
+    return errorBody(c, error.status as ContentfulStatusCode, error.message || "Request failed");
+  }
+  if (isUnavailable(error)) {
+    c.var.ctx?.log.warn(
+      { reqId: c.get("requestId"), err: error.message },
+      "dependency unavailable",
+    );
+    c.header("Retry-After", "5");
+    return errorBody(c, 503, "A backing service is unavailable; try again shortly");
+  }
+  c.var.ctx?.log.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
+  return errorBody(c, 500, "Internal server error");
+}
+
+export function notFound(c: Context) {
+  return errorBody(c, 404, `Route ${c.req.method}:${c.req.path} not found`);
+}

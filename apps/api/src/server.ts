@@ -1,0 +1,57 @@
+import { createIssuanceClient, createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
+import { serve } from "@hono/node-server";
+import { sql } from "drizzle-orm";
+import { createApp } from "./app";
+
+export interface ApiServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves the API over HTTP until close(): stops accepting, lets in-flight requests finish. */
+export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
+  const { config, log } = runtime;
+  const redis = createRedis(config.redisUrl, "producer");
+  const eventsRedis = createRedis(config.redisUrl, "worker");
+  for (const connection of [redis, eventsRedis]) {
+    connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  }
+  const queue = createIssuanceQueue({
+    connection: redis,
+    prefix: config.queuePrefix,
+    attempts: config.jobAttempts,
+  });
+  queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
+  const issuance = await createIssuanceClient({
+    queue,
+    eventsConnection: eventsRedis,
+    prefix: config.queuePrefix,
+  });
+  const app = createApp({
+    ctx: runtime.ctx,
+    issuance,
+    syncWaitMs: config.syncWaitMs,
+    readiness: {
+      postgres: () => runtime.ctx.db.execute(sql`select 1`),
+      redis: () => redis.ping(),
+    },
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s),
+    );
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  log.info({ port }, "certq API listening");
+  return {
+    port,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await issuance.close();
+      await queue.close();
+      redis.disconnect();
+      eventsRedis.disconnect();
+    },
+  };
+}

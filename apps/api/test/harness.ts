@@ -1,0 +1,141 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
+import { createLogger } from "@certq/config";
+import {
+  createIssuanceClient,
+  createIssuanceQueue,
+  createRedis,
+  ensureAdminToken,
+  type IssuanceClient,
+  type IssuanceQueue,
+  type ServiceContext,
+} from "@certq/core";
+import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
+import { createIssuanceWorker } from "@certq/worker";
+import type { Worker } from "bullmq";
+import { sql } from "drizzle-orm";
+import { createApp } from "../src/app";
+
+export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  body?: unknown;
+  /** Sent as-is, without JSON encoding. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Harness {
+  db: TestDatabase;
+  ctx: ServiceContext;
+  queue: IssuanceQueue;
+  issuance: IssuanceClient;
+  adminToken: string;
+  /** Every log line written so far, as raw JSON text. */
+  logs: string[];
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<ApiResponse<T>>;
+  /** Starts a worker on this harness's queue; closed by close(). */
+  startWorker(concurrency?: number): Promise<Worker>;
+  /** Creates a token with the given scopes and returns its value. */
+  token(scopes: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * One test file's world: its own database, its own queue prefix on the shared Redis, the
+ * real app in-process, and workers on demand.
+ */
+export async function createHarness(
+  options: { syncWaitMs?: number; attempts?: number } = {},
+): Promise<Harness> {
+  const db = await createTestDatabase();
+  const logs: string[] = [];
+  const log = createLogger({
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const ctx: ServiceContext = { db: db.db, log, kek: randomBytes(32), now: () => new Date() };
+  const prefix = `{test-${randomUUID()}}`;
+  const redis = createRedis(TEST_REDIS_URL, "producer");
+  const eventsRedis = createRedis(TEST_REDIS_URL, "worker");
+  const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.attempts ?? 3 });
+  const issuance = await createIssuanceClient({ queue, eventsConnection: eventsRedis, prefix });
+  const app = createApp({
+    ctx,
+    issuance,
+    syncWaitMs: options.syncWaitMs ?? 20_000,
+    readiness: { postgres: () => db.db.execute(sql`select 1`), redis: () => redis.ping() },
+  });
+  const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
+  await ensureAdminToken({ ctx, value: adminToken });
+  const workers: Worker[] = [];
+
+  const harness: Harness = {
+    db,
+    ctx,
+    queue,
+    issuance,
+    adminToken,
+    logs,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      const token = opts.token === undefined ? adminToken : opts.token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined = opts.rawBody;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers["content-type"] ??= "application/json";
+      }
+      const res = await app.request(path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: res.status, headers: res.headers, body: parsed as never, text };
+    },
+    async startWorker(concurrency = 4) {
+      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const worker = createIssuanceWorker({ ctx, connection, prefix, concurrency });
+      worker.on("error", () => {});
+      worker.on("closed", () => connection.disconnect());
+      await worker.waitUntilReady();
+      workers.push(worker);
+      return worker;
+    },
+    async token(scopes) {
+      const res = await harness.request<{ value: string }>("POST", "/api/v1/tokens", {
+        body: { name: `test ${scopes.join(" ")}`, scopes },
+      });
+      if (res.status !== 201) throw new Error(`token create failed: ${res.text}`);
+      return res.body.value;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await issuance.close();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      redis.disconnect();
+      eventsRedis.disconnect();
+      await db.drop();
+    },
+  };
+  return harness;
+}

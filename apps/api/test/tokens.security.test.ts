@@ -1,0 +1,107 @@
+import { accessTokens } from "@certq/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, type Harness } from "./harness";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+
+const errorShape = (status: number) => ({
+  reqId: expect.stringMatching(/^req-/),
+  statusCode: status,
+  message: expect.any(String),
+  error: expect.any(String),
+});
+
+/** Every route that needs a token, with the scope it needs. */
+const PROTECTED: [string, string, string][] = [
+  ["POST", "/api/v1/pki/ca", "cas:manage"],
+  ["GET", "/api/v1/pki/ca", "cas:manage"],
+  ["GET", "/api/v1/pki/ca/3c90c3cc-0d44-4b50-8888-8dd25736052a", "cas:manage"],
+  ["GET", "/api/v1/pki/ca/3c90c3cc-0d44-4b50-8888-8dd25736052a/csr", "cas:manage"],
+  ["GET", "/api/v1/tokens", "tokens:manage"],
+  ["POST", "/api/v1/tokens", "tokens:manage"],
+  ["GET", "/api/v1/cert-manager/certificate-profiles", "profiles:manage"],
+  ["POST", "/api/v1/cert-manager/certificates", "certificates:issue"],
+  [
+    "GET",
+    "/api/v1/cert-manager/certificates/certificate-requests/3c90c3cc-0d44-4b50-8888-8dd25736052a",
+    "certificates:read",
+  ],
+  ["GET", "/api/v1/pki/certificates/00ff/private-key", "certificates:read-private-key"],
+  ["GET", "/v1/organization/certificates/cert_abc", "certificates:read"],
+];
+
+describe.each(PROTECTED)("%s %s", (method, path, scope) => {
+  it("answers 401 without a token and with an unknown one", async () => {
+    for (const token of [null, "certq_not-a-real-token"]) {
+      const res = await h.request(method, path, {
+        token,
+        body: method === "POST" ? {} : undefined,
+      });
+      expect(res.status, res.text).toBe(401);
+      expect(res.body).toEqual(errorShape(401));
+    }
+  });
+
+  it(`answers 403 without ${scope}`, async () => {
+    const other = scope === "certificates:read" ? "cas:manage" : "certificates:read";
+    const token = await h.token([other]);
+    const res = await h.request(method, path, { token, body: method === "POST" ? {} : undefined });
+    expect(res.status, res.text).toBe(403);
+    expect(res.body).toEqual({ ...errorShape(403), details: { requiredScope: scope } });
+  });
+});
+
+describe("token lifecycle", () => {
+  it("shows the value once, stores only its hash, and a deleted token stops working", async () => {
+    const created = await h.request<{ token: { id: string; scopes: string[] }; value: string }>(
+      "POST",
+      "/api/v1/tokens",
+      {
+        body: { name: "ci", scopes: ["cas:manage"] },
+      },
+    );
+    expect(created.status, created.text).toBe(201);
+    const { value, token } = created.body;
+    expect(value).toMatch(/^certq_[A-Za-z0-9_-]{43}$/);
+
+    const rows = await h.db.db.select().from(accessTokens);
+    const everything = JSON.stringify(rows);
+    expect(everything).not.toContain(value);
+    expect(everything).not.toContain(value.slice(6));
+
+    const list = await h.request<{ tokens: Record<string, unknown>[] }>("GET", "/api/v1/tokens");
+    expect(JSON.stringify(list.body)).not.toContain(value);
+
+    expect((await h.request("GET", "/api/v1/pki/ca", { token: value })).status).toBe(200);
+    const deleted = await h.request("DELETE", `/api/v1/tokens/${token.id}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    const after = await h.request("GET", "/api/v1/pki/ca", { token: value });
+    expect(after.status).toBe(401);
+  });
+
+  it("the admin scope holds every other scope", async () => {
+    const admin = await h.token(["admin"]);
+    expect((await h.request("GET", "/api/v1/tokens", { token: admin })).status).toBe(200);
+    expect((await h.request("GET", "/api/v1/pki/ca", { token: admin })).status).toBe(200);
+  });
+
+  it("public routes need no token", async () => {
+    expect((await h.request("GET", "/healthz", { token: null })).status).toBe(200);
+    const ready = await h.request<{ checks: Record<string, string> }>("GET", "/readyz", {
+      token: null,
+    });
+    expect(ready.status, ready.text).toBe(200);
+    expect(ready.body.checks).toEqual({ postgres: "ok", redis: "ok" });
+  });
+
+  it("every response carries X-Request-Id, and unknown routes answer in the error shape", async () => {
+    const res = await h.request("GET", "/no/such/route", { token: null });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-request-id")).toMatch(/^req-/);
+    expect(res.body).toEqual({ ...errorShape(404), reqId: res.headers.get("x-request-id") });
+  });
+});

@@ -1,0 +1,2 @@
+export * from "./issuance-worker";
+export * from "./start-worker";

@@ -1,0 +1,66 @@
+import {
+  failRequest,
+  ISSUANCE_QUEUE,
+  type IssueOutcome,
+  issuePendingRequest,
+  type JobPayload,
+  parseJobPayload,
+  type ServiceContext,
+} from "@certq/core";
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import { isPermanent } from "./is-permanent";
+
+export interface IssuanceWorkerOptions {
+  ctx: ServiceContext;
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+}
+
+/**
+ * Runs issuance jobs. Permanent failures end the request `failed` and are not retried;
+ * transient ones retry with backoff, and only the last attempt marks the request failed.
+ */
+export function createIssuanceWorker(options: IssuanceWorkerOptions) {
+  const { ctx } = options;
+  return new Worker<JobPayload<"issue">, IssueOutcome, "issue">(
+    ISSUANCE_QUEUE,
+    async function processIssueJob(job: Job<JobPayload<"issue">, IssueOutcome, "issue">) {
+      const { requestId } = parseJobPayload("issue", job.data);
+      try {
+        return await issuePendingRequest({ ctx, requestId });
+      } catch (error) {
+        const message = (error as Error).message ?? String(error);
+        if (isPermanent(error)) {
+          await failRequest({ ctx, requestId, errorMessage: message });
+          ctx.log.info({ requestId, reason: message }, "certificate request failed");
+          throw new UnrecoverableError(message);
+        }
+        const attempts = job.opts.attempts ?? 1;
+        if (job.attemptsMade + 1 >= attempts) {
+          await failRequest({
+            ctx,
+            requestId,
+            errorMessage: `Issuance failed after ${attempts} attempts: ${message}`,
+          }).catch((e: unknown) =>
+            ctx.log.error(
+              { requestId, err: (e as Error).message },
+              "could not mark request failed",
+            ),
+          );
+        }
+        ctx.log.warn(
+          { requestId, attempt: job.attemptsMade + 1, err: message },
+          "issuance attempt failed",
+        );
+        throw error;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      autorun: true,
+    },
+  );
+}

@@ -1,0 +1,4 @@
+export * from "./config-schema";
+export * from "./kek";
+export * from "./load-config";
+export * from "./logger";

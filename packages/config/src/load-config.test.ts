@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./load-config";
+
+describe("parseConfig", () => {
+  it("gives every variable its documented default", () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: "postgres://postgres@127.0.0.1:5432/certq",
+      redisUrl: "redis://127.0.0.1:6379",
+      port: 8080,
+      logLevel: "info",
+      kekBase64: undefined,
+      adminToken: undefined,
+      queuePrefix: "{certq}",
+      workerConcurrency: 8,
+      syncWaitMs: 30_000,
+      publicUrl: "http://localhost:8080",
+    });
+  });
+
+  it("reads and coerces values", () => {
+    const kek = Buffer.alloc(32, 7).toString("base64");
+    const config = parseConfig({
+      PORT: "9000",
+      CERTQ_KEK: kek,
+      CERTQ_WORKER_CONCURRENCY: "3",
+      CERTQ_PUBLIC_URL: "https://ca.example.com/",
+    });
+    expect(config.port).toBe(9000);
+    expect(config.kekBase64).toBe(kek);
+    expect(config.workerConcurrency).toBe(3);
+    expect(config.publicUrl).toBe("https://ca.example.com");
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(parseConfig({ PORT: "", CERTQ_ADMIN_TOKEN: "" }).port).toBe(8080);
+  });
+
+  it("lists every bad variable at once", () => {
+    let caught: unknown;
+    try {
+      parseConfig({
+        PORT: "http",
+        DATABASE_URL: "mysql://x",
+        CERTQ_KEK: "c2hvcnQ=",
+        CERTQ_QUEUE_PREFIX: "certq",
+        LOG_LEVEL: "loud",
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join("\n");
+    for (const name of ["PORT", "DATABASE_URL", "CERTQ_KEK", "CERTQ_QUEUE_PREFIX", "LOG_LEVEL"]) {
+      expect(problems).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,16 @@
+import { ForbiddenError } from "../errors";
+import type { Scope } from "./scopes";
+
+/** Who is calling: the token that authenticated the request and what it may do. */
+export interface Principal {
+  tokenId: string;
+  scopes: readonly Scope[];
+}
+
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.includes("admin") || principal.scopes.includes(scope);
+}
+
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!hasScope(principal, scope)) throw new ForbiddenError(scope);
+}

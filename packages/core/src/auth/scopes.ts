@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+export const SCOPES = [
+  "admin",
+  "certificates:issue",
+  "certificates:read",
+  "certificates:read-private-key",
+  "certificates:revoke",
+  "cas:manage",
+  "profiles:manage",
+  "tokens:manage",
+] as const;
+export const scopeSchema = z.enum(SCOPES);
+export type Scope = z.infer<typeof scopeSchema>;

@@ -1,0 +1,105 @@
+import { type CertificateRequestRow, certificateRequests } from "@certq/db";
+import { and, eq } from "drizzle-orm";
+import { type Principal, requireScope } from "../auth/principal";
+import { assertCaCanSign, findCa } from "../cas/find-ca";
+import type { ServiceContext } from "../context";
+import { IdempotencyMismatchError, UnavailableError } from "../errors";
+import { findProfile } from "../profiles/find-profile";
+import { hashRequestBody } from "./request-hash";
+import type { SubmitCertificateInput } from "./request-schemas";
+import { resolveRequest } from "./resolve-request";
+
+/** Puts a committed request's job on the queue. */
+export type Enqueue = (requestId: string) => Promise<unknown>;
+
+export interface SubmittedRequest {
+  requestId: string;
+  status: CertificateRequestRow["status"];
+  /** False when an Idempotency-Key replay returned an earlier request. */
+  created: boolean;
+}
+
+/**
+ * Validates and policy-checks at once (nothing is stored for a request that can never
+ * succeed), commits the request as pending, then enqueues it with its ID as the job ID.
+ */
+export async function submitCertificateRequest(args: {
+  ctx: ServiceContext;
+  principal: Principal;
+  enqueue: Enqueue;
+  input: SubmitCertificateInput;
+  idempotencyKey?: string;
+}): Promise<SubmittedRequest> {
+  requireScope(args.principal, "certificates:issue");
+  const { ctx, input } = args;
+  const requestHash = hashRequestBody(input);
+  const tokenId = args.principal.tokenId;
+
+  if (args.idempotencyKey) {
+    const earlier = await findByIdempotencyKey(ctx, tokenId, args.idempotencyKey);
+    if (earlier) return replay(earlier, requestHash);
+  }
+
+  const profile = await findProfile(ctx.db, input.profileId);
+  const ca = await findCa(ctx.db, profile.caId);
+  const now = ctx.now();
+  assertCaCanSign(ca, now);
+  const { profileId: _p, csr, attributes, removeRootsFromChain: _r, ...topLevel } = input;
+  const resolved = await resolveRequest({
+    profile,
+    ca,
+    attributes: { ...topLevel, ...attributes },
+    csr,
+    now,
+  });
+
+  const [row] = await ctx.db
+    .insert(certificateRequests)
+    .values({
+      profileId: profile.id,
+      caId: ca.id,
+      kind: resolved.kind,
+      params: resolved.params,
+      csr: resolved.csr,
+      tokenId,
+      idempotencyKey: args.idempotencyKey ?? null,
+      requestHash,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) {
+    // A concurrent submission with the same Idempotency-Key won the race.
+    const earlier = args.idempotencyKey
+      ? await findByIdempotencyKey(ctx, tokenId, args.idempotencyKey)
+      : undefined;
+    if (!earlier) throw new Error("request insert returned no row");
+    return replay(earlier, requestHash);
+  }
+
+  try {
+    await args.enqueue(row.id);
+  } catch (error) {
+    // Nothing was accepted: drop the row so a retry (even with the same key) starts clean.
+    await ctx.db.delete(certificateRequests).where(eq(certificateRequests.id, row.id));
+    ctx.log.warn({ requestId: row.id, err: (error as Error).message }, "enqueue failed");
+    throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
+  }
+  ctx.log.info({ requestId: row.id, profileId: profile.id }, "certificate request accepted");
+  return { requestId: row.id, status: row.status, created: true };
+}
+
+async function findByIdempotencyKey(ctx: ServiceContext, tokenId: string, key: string) {
+  const [row] = await ctx.db
+    .select()
+    .from(certificateRequests)
+    .where(
+      and(eq(certificateRequests.tokenId, tokenId), eq(certificateRequests.idempotencyKey, key)),
+    )
+    .limit(1);
+  return row;
+}
+
+function replay(earlier: CertificateRequestRow, requestHash: string): SubmittedRequest {
+  if (earlier.requestHash !== requestHash) throw new IdempotencyMismatchError();
+  return { requestId: earlier.id, status: earlier.status, created: false };
+}

@@ -1,0 +1,20 @@
+import type { CertificateRow } from "@certq/db";
+import { openPrivateKey, privateKeyPem, sealPrivateKey } from "@certq/pki";
+
+// The certificate ID is bound into the AEAD, so a sealed key cannot be moved to another row.
+const certificateKeyAad = (certificateId: string) => `certificate:${certificateId}`;
+
+export function sealCertificateKey(kek: Buffer, certificateId: string, pkcs8: Buffer): Buffer {
+  return sealPrivateKey({ kek, plaintext: pkcs8, aad: certificateKeyAad(certificateId) });
+}
+
+/** The leaf's private key as PKCS#8 PEM, or null when the client kept it (CSR signing). */
+export function openCertificateKey(kek: Buffer, certificate: CertificateRow): string | null {
+  if (!certificate.encryptedPrivateKey) return null;
+  const pkcs8 = openPrivateKey({
+    kek,
+    sealed: certificate.encryptedPrivateKey,
+    aad: certificateKeyAad(certificate.id),
+  });
+  return privateKeyPem(pkcs8);
+}

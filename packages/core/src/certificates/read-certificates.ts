@@ -1,0 +1,105 @@
+import type { CertificateRow } from "@certq/db";
+import { splitPemBundle } from "@certq/pki";
+import { z } from "zod";
+import { hasScope, type Principal, requireScope } from "../auth/principal";
+import type { ServiceContext } from "../context";
+import { NotFoundError } from "../errors";
+import { openCertificateKey } from "./certificate-key";
+import { findCertificateById, findCertificateBySerial } from "./find-certificate";
+
+export const certificateDetailsSchema = z.object({
+  id: z.uuid(),
+  serialNumber: z.string(),
+  commonName: z.string(),
+  altNames: z.array(z.object({ type: z.string(), value: z.string() })),
+  keyAlgorithm: z.string(),
+  status: z.enum(["active", "revoked"]),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  caId: z.uuid(),
+  profileId: z.uuid().nullable(),
+  requestId: z.uuid().nullable(),
+  createdAt: z.string(),
+});
+export type CertificateDetails = z.infer<typeof certificateDetailsSchema>;
+
+/** seeds/004's 200 body; privateKey only for tokens allowed to read keys. */
+export const issuedCertificateSchema = z.strictObject({
+  certificate: z.string(),
+  issuingCaCertificate: z.string(),
+  certificateChain: z.string(),
+  privateKey: z.string().optional(),
+  serialNumber: z.string(),
+  certificateId: z.string(),
+});
+export type IssuedCertificate = z.infer<typeof issuedCertificateSchema>;
+
+interface Args {
+  ctx: ServiceContext;
+  principal: Principal;
+}
+
+function toDetails(row: CertificateRow): CertificateDetails {
+  return {
+    id: row.id,
+    serialNumber: row.serialNumber,
+    commonName: row.commonName,
+    altNames: row.altNames,
+    keyAlgorithm: row.keyAlgorithm,
+    status: row.status,
+    notBefore: row.notBefore.toISOString(),
+    notAfter: row.notAfter.toISOString(),
+    caId: row.caId,
+    profileId: row.profileId,
+    requestId: row.requestId,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function getCertificateDetails(args: Args & { serialNumber: string }) {
+  requireScope(args.principal, "certificates:read");
+  return toDetails(await findCertificateBySerial(args.ctx.db, args.serialNumber));
+}
+
+export async function getCertificateBundle(args: Args & { serialNumber: string }) {
+  requireScope(args.principal, "certificates:read");
+  const row = await findCertificateBySerial(args.ctx.db, args.serialNumber);
+  return {
+    certificate: row.certificate,
+    certificateChain: row.certificateChain,
+    serialNumber: row.serialNumber,
+  };
+}
+
+/** The leaf's private key (PKCS#8 PEM); 404 when we never held it (CSR signing). */
+export async function getCertificatePrivateKey(
+  args: Args & { serialNumber: string },
+): Promise<string> {
+  requireScope(args.principal, "certificates:read-private-key");
+  const row = await findCertificateBySerial(args.ctx.db, args.serialNumber);
+  const pem = openCertificateKey(args.ctx.kek, row);
+  if (!pem) {
+    throw new NotFoundError("Private key of certificate", args.serialNumber);
+  }
+  return pem;
+}
+
+/** The issued certificate as seeds/004 shapes it. */
+export async function getIssuedCertificate(
+  args: Args & { certificateId: string },
+): Promise<IssuedCertificate> {
+  requireScope(args.principal, "certificates:read");
+  const row = await findCertificateById(args.ctx.db, args.certificateId);
+  const privateKey = hasScope(args.principal, "certificates:read-private-key")
+    ? openCertificateKey(args.ctx.kek, row)
+    : null;
+  const [issuingCaCertificate = ""] = splitPemBundle(row.certificateChain);
+  return {
+    certificate: row.certificate,
+    issuingCaCertificate,
+    certificateChain: row.certificateChain,
+    ...(privateKey ? { privateKey } : {}),
+    serialNumber: row.serialNumber,
+    certificateId: row.id,
+  };
+}

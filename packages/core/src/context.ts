@@ -1,0 +1,11 @@
+import type { Logger } from "@certq/config";
+import type { Database } from "@certq/db";
+
+/** What every service verb needs, passed in by the process entry point or a test. */
+export interface ServiceContext {
+  db: Database;
+  log: Logger;
+  /** The key-encryption key for private keys at rest (32 bytes). */
+  kek: Buffer;
+  now: () => Date;
+}

@@ -1,0 +1,87 @@
+/**
+ * Domain errors. They know nothing of HTTP or BullMQ: the API maps them to status codes in
+ * one place (apps/api/src/middleware/errors.ts) and the worker maps `permanent` ones to
+ * UnrecoverableError.
+ */
+export abstract class DomainError extends Error {
+  /** A permanent error fails a job for good; retrying cannot help. */
+  abstract readonly permanent: boolean;
+}
+
+export class NotFoundError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} with ID '${id}' not found`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The input is well-formed but cannot be acted on (HTTP 400). */
+export class BadRequestError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "BadRequestError";
+  }
+}
+
+/** A profile's policy refuses the request (HTTP 400). */
+export class PolicyViolationError extends DomainError {
+  readonly permanent = true;
+  constructor(readonly violations: string[]) {
+    super(violations.join("; "));
+    this.name = "PolicyViolationError";
+  }
+}
+
+/** The request conflicts with the current state (HTTP 409 or 422 by kind). */
+export class ConflictError extends DomainError {
+  readonly permanent = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
+/** An Idempotency-Key reused with a different body (HTTP 422). */
+export class IdempotencyMismatchError extends DomainError {
+  readonly permanent = true;
+  constructor() {
+    super("Idempotency-Key was already used with a different request body");
+    this.name = "IdempotencyMismatchError";
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly permanent = true;
+  constructor(message = "Authentication required: send 'Authorization: Bearer <token>'") {
+    super(message);
+    this.name = "UnauthorizedError";
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly permanent = true;
+  constructor(readonly requiredScope: string) {
+    super(`This token lacks the scope '${requiredScope}'`);
+    this.name = "ForbiddenError";
+  }
+}
+
+/** A dependency (Postgres, Redis) cannot be reached; retrying later may help (HTTP 503). */
+export class UnavailableError extends DomainError {
+  readonly permanent = false;
+  constructor(
+    readonly dependency: string,
+    message?: string,
+  ) {
+    super(message ?? `${dependency} is unavailable; try again shortly`);
+    this.name = "UnavailableError";
+  }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import { certificateRequests, certificates } from "@certq/db";
+import {
+  createCertificate,
+  generateKeyPair,
+  generateSerialNumber,
+  joinPem,
+  parseCertificate,
+  parseCsr,
+  splitPemBundle,
+} from "@certq/pki";
+import { and, eq } from "drizzle-orm";
+import { loadCaSigner } from "../cas/ca-key";
+import { assertCaCanSign, findCa } from "../cas/find-ca";
+import { findRequest } from "../certificate-requests/get-request";
+import { requestParamsSchema } from "../certificate-requests/request-schemas";
+import { computeValidity } from "../certificate-requests/validity";
+import { sealCertificateKey } from "../certificates/certificate-key";
+import type { ServiceContext } from "../context";
+import { BadRequestError, NotFoundError } from "../errors";
+import { assertPolicy, profilePolicySchema } from "../policy";
+import { findProfile } from "../profiles/find-profile";
+
+export type IssueOutcome =
+  | { status: "issued"; certificateId: string; serialNumber: string }
+  | { status: "skipped"; reason: "request-missing" | "not-pending" };
+
+/**
+ * Issues the certificate of one pending request. Safe to run any number of times: the
+ * request row is locked by a conditional UPDATE in the same transaction that inserts the
+ * certificate, so a second run (stalled job, duplicate enqueue) changes nothing.
+ * Throws permanent DomainErrors for requests that can never succeed.
+ */
+export async function issuePendingRequest(args: {
+  ctx: ServiceContext;
+  requestId: string;
+}): Promise<IssueOutcome> {
+  const { ctx } = args;
+  const request = await findRequest(ctx.db, args.requestId).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  });
+  if (!request) return { status: "skipped", reason: "request-missing" };
+  if (request.status !== "pending") return { status: "skipped", reason: "not-pending" };
+
+  const now = ctx.now();
+  const params = requestParamsSchema.parse(request.params);
+  const [profile, ca] = await Promise.all([
+    findProfile(ctx.db, request.profileId),
+    findCa(ctx.db, request.caId),
+  ]);
+  assertCaCanSign(ca, now);
+  const validity = computeValidity(params, ca, now);
+  // The profile may have changed since submission: its current policy decides.
+  assertPolicy(profilePolicySchema.parse(profile.policy), {
+    commonName: params.commonName,
+    altNames: params.altNames,
+    keyAlgorithm: params.keyAlgorithm,
+    signatureAlgorithm: params.signatureAlgorithm,
+    keyUsages: params.keyUsages,
+    extendedKeyUsages: params.extendedKeyUsages,
+    ttlMs: validity.lifetimeMs,
+  });
+
+  let publicKeySpki: Buffer;
+  let privateKeyPkcs8: Buffer | null = null;
+  if (request.kind === "sign-csr") {
+    if (!request.csr) throw new BadRequestError("request has no CSR", "csr");
+    publicKeySpki = (await parseCsr(request.csr)).publicKeySpki;
+  } else {
+    const keyPair = await generateKeyPair(params.keyAlgorithm);
+    publicKeySpki = keyPair.publicKeySpki;
+    privateKeyPkcs8 = keyPair.privateKeyPkcs8;
+  }
+
+  const signer = loadCaSigner(ctx.kek, ca);
+  const serialNumber = generateSerialNumber();
+  const pem = await createCertificate({
+    subject: { commonName: params.commonName },
+    publicKeySpki,
+    serialNumber,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    signatureAlgorithm: params.signatureAlgorithm,
+    issuer: signer,
+    keyUsages: params.keyUsages,
+    extendedKeyUsages: params.extendedKeyUsages,
+    altNames: params.altNames,
+  });
+  const info = parseCertificate(pem);
+  const certificateId = randomUUID();
+
+  const issued = await ctx.db.transaction(async (tx) => {
+    const [claimed] = await tx
+      .update(certificateRequests)
+      .set({ status: "issued", certificateId, errorMessage: null })
+      .where(and(eq(certificateRequests.id, request.id), eq(certificateRequests.status, "pending")))
+      .returning({ id: certificateRequests.id });
+    if (!claimed) return false;
+    await tx.insert(certificates).values({
+      id: certificateId,
+      requestId: request.id,
+      caId: ca.id,
+      profileId: profile.id,
+      serialNumber,
+      name: params.commonName ?? params.altNames[0]?.value ?? serialNumber,
+      commonName: params.commonName ?? "",
+      altNames: params.altNames,
+      keyAlgorithm: params.keyAlgorithm,
+      notBefore: info.notBefore,
+      notAfter: info.notAfter,
+      certificate: pem,
+      certificateChain: joinPem([signer.certificatePem, ...splitPemBundle(ca.certificateChain)]),
+      encryptedPrivateKey: privateKeyPkcs8
+        ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
+        : null,
+    });
+    return true;
+  });
+  if (!issued) return { status: "skipped", reason: "not-pending" };
+  ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
+  return { status: "issued", certificateId, serialNumber };
+}
+
+/** Ends a pending request as failed; a request already finished is left alone. */
+export async function failRequest(args: {
+  ctx: ServiceContext;
+  requestId: string;
+  errorMessage: string;
+}): Promise<boolean> {
+  const rows = await args.ctx.db
+    .update(certificateRequests)
+    .set({ status: "failed", errorMessage: args.errorMessage })
+    .where(
+      and(eq(certificateRequests.id, args.requestId), eq(certificateRequests.status, "pending")),
+    )
+    .returning({ id: certificateRequests.id });
+  return rows.length > 0;
+}

@@ -1,0 +1,9 @@
+// SQLSTATE codes; drizzle wraps the driver error, so look at the cause too.
+function sqlState(error: unknown): string | undefined {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.code === "string" ? e.code : e.cause?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
+export const isForeignKeyViolation = (error: unknown) => sqlState(error) === "23503";

@@ -1,0 +1,99 @@
+import { certificateProfiles } from "@certq/db";
+import { asc, eq } from "drizzle-orm";
+import { type Principal, requireScope } from "../auth/principal";
+import { findCa } from "../cas/find-ca";
+import type { ServiceContext } from "../context";
+import { ConflictError, NotFoundError } from "../errors";
+import { isForeignKeyViolation, isUniqueViolation } from "../pg-errors";
+import { findProfile } from "./find-profile";
+import type { CreateProfileInput, ProfileView, UpdateProfileInput } from "./profile-schemas";
+import { toProfileView } from "./profile-view";
+
+interface Args {
+  ctx: ServiceContext;
+  principal: Principal;
+}
+
+export async function createProfile(
+  args: Args & { input: CreateProfileInput },
+): Promise<ProfileView> {
+  requireScope(args.principal, "profiles:manage");
+  const { input } = args;
+  await findCa(args.ctx.db, input.caId);
+  try {
+    const [row] = await args.ctx.db
+      .insert(certificateProfiles)
+      .values({
+        slug: input.slug,
+        description: input.description ?? "",
+        caId: input.caId,
+        defaults: input.defaults ?? {},
+        policy: input.policy,
+      })
+      .returning();
+    if (!row) throw new Error("profile insert returned no row");
+    return toProfileView(row);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
+    throw error;
+  }
+}
+
+export async function listProfiles(args: Args): Promise<ProfileView[]> {
+  requireScope(args.principal, "profiles:manage");
+  const rows = await args.ctx.db
+    .select()
+    .from(certificateProfiles)
+    .orderBy(asc(certificateProfiles.createdAt), asc(certificateProfiles.id));
+  return rows.map(toProfileView);
+}
+
+export async function getProfile(args: Args & { profileId: string }): Promise<ProfileView> {
+  requireScope(args.principal, "profiles:manage");
+  return toProfileView(await findProfile(args.ctx.db, args.profileId));
+}
+
+export async function updateProfile(
+  args: Args & { profileId: string; input: UpdateProfileInput },
+): Promise<ProfileView> {
+  requireScope(args.principal, "profiles:manage");
+  const profile = await findProfile(args.ctx.db, args.profileId);
+  const { input } = args;
+  if (input.caId) await findCa(args.ctx.db, input.caId);
+  try {
+    const [row] = await args.ctx.db
+      .update(certificateProfiles)
+      .set({
+        slug: input.slug,
+        description: input.description,
+        caId: input.caId,
+        defaults: input.defaults,
+        policy: input.policy,
+      })
+      .where(eq(certificateProfiles.id, profile.id))
+      .returning();
+    if (!row) throw new NotFoundError("Certificate profile", args.profileId);
+    return toProfileView(row);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
+    throw error;
+  }
+}
+
+export async function deleteProfile(args: Args & { profileId: string }): Promise<ProfileView> {
+  requireScope(args.principal, "profiles:manage");
+  const profile = await findProfile(args.ctx.db, args.profileId);
+  try {
+    await args.ctx.db.delete(certificateProfiles).where(eq(certificateProfiles.id, profile.id));
+  } catch (error) {
+    if (isForeignKeyViolation(error)) {
+      throw new ConflictError(
+        `Profile ${profile.id} has certificate requests and cannot be deleted; change its policy instead`,
+      );
+    }
+    throw error;
+  }
+  return toProfileView(profile);
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { profileDefaultsSchema, profilePolicySchema } from "../policy";
+
+/** Input schemas are parsed at the edge (the route's validator); verbs receive parsed values. */
+export const createProfileInputSchema = z.strictObject({
+  slug: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9-]+$/, "must be lowercase letters, digits and hyphens"),
+  description: z.string().max(1_000).optional(),
+  caId: z.uuid(),
+  defaults: profileDefaultsSchema.optional(),
+  policy: profilePolicySchema,
+});
+export type CreateProfileInput = z.infer<typeof createProfileInputSchema>;
+
+export const updateProfileInputSchema = createProfileInputSchema
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: "give at least one field to change" });
+export type UpdateProfileInput = z.infer<typeof updateProfileInputSchema>;
+
+export const profileViewSchema = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  description: z.string(),
+  caId: z.uuid(),
+  defaults: profileDefaultsSchema,
+  policy: profilePolicySchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProfileView = z.infer<typeof profileViewSchema>;

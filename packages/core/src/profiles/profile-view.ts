@@ -1,0 +1,17 @@
+import type { CertificateProfileRow } from "@certq/db";
+import { profileDefaultsSchema, profilePolicySchema } from "../policy";
+import type { ProfileView } from "./profile-schemas";
+
+/** Rows hold JSON; parsing through the same schemas keeps stored and served shapes one. */
+export function toProfileView(row: CertificateProfileRow): ProfileView {
+  return {
+    id: row.id,
+    slug: row.slug,
+    description: row.description,
+    caId: row.caId,
+    defaults: profileDefaultsSchema.parse(row.defaults),
+    policy: profilePolicySchema.parse(row.policy),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

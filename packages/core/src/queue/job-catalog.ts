@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+/** The issuance queue's name; keys live under the configured hash-tag prefix, e.g. {certq}. */
+export const ISSUANCE_QUEUE = "issuance";
+
+/**
+ * Every job name with its payload schema. Payloads carry IDs only: job data sits in clear
+ * in Redis, so never a key or a certificate.
+ */
+export const jobCatalog = {
+  issue: z.strictObject({ requestId: z.uuid() }),
+} as const;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]>;
+
+export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  return jobCatalog[name].parse(data) as JobPayload<N>;
+}

@@ -1,0 +1,45 @@
+import {
+  type Config,
+  ConfigError,
+  createLogger,
+  type Logger,
+  loadConfig,
+  resolveKek,
+} from "@certq/config";
+import { createDatabase, migrateDatabase } from "@certq/db";
+import type { ServiceContext } from "../context";
+import { ensureAdminToken } from "../tokens/ensure-admin-token";
+import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  ctx: ServiceContext;
+  close(): Promise<void>;
+}
+
+/**
+ * What every process does first: parse config, check Postgres and Redis answer, migrate,
+ * open the pool, load the KEK and bootstrap the admin token.
+ */
+export async function startRuntime(name: string, config: Config = loadConfig()): Promise<Runtime> {
+  const log = createLogger({ level: config.logLevel, name });
+  await checkPostgres(config.databaseUrl);
+  await checkRedis(config.redisUrl);
+  await migrateDatabase(config.databaseUrl);
+  const database = createDatabase({ url: config.databaseUrl, max: 20 });
+  const kek = resolveKek({ kekBase64: config.kekBase64, dataDir: config.dataDir, log });
+  const ctx: ServiceContext = { db: database.db, log, kek, now: () => new Date() };
+  if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
+  return { config, log, ctx, close: database.close };
+}
+
+/** Turns a start-up failure into one readable line and exit code 1. */
+export function exitOnStartupError(error: unknown): never {
+  if (error instanceof DependencyUnreachableError || error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(`certq: failed to start: ${(error as Error).message ?? String(error)}`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+// Control characters have no place in a certificate name and are a classic injection vector.
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** A distinguished-name attribute value; bounds are RFC 5280's upper bounds. */
+export function dnValue(max: number) {
+  return z
+    .string()
+    .trim()
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
+}
+
+export const subjectFieldsSchema = {
+  commonName: dnValue(64).min(1),
+  organization: dnValue(64).optional(),
+  ou: dnValue(64).optional(),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO 3166 country code")
+    .transform((c) => c.toUpperCase())
+    .optional(),
+  province: dnValue(128).optional(),
+  locality: dnValue(128).optional(),
+};
+
+/** An ISO 8601 date or date-time, as Infisical accepts for notBefore/notAfter. */
+export const isoDateSchema = z
+  .string()
+  .max(64)
+  .regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, "must be an ISO 8601 date")
+  .refine((v) => !Number.isNaN(Date.parse(v)), "must be a valid date")
+  .transform((v) => new Date(v));

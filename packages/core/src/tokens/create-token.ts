@@ -1,0 +1,41 @@
+import { accessTokens } from "@certq/db";
+import { z } from "zod";
+import { type Principal, requireScope } from "../auth/principal";
+import { scopeSchema } from "../auth/scopes";
+import type { ServiceContext } from "../context";
+import { BadRequestError } from "../errors";
+import { generateTokenValue, hashTokenValue } from "./token-value";
+import { type TokenView, toTokenView } from "./token-view";
+
+export const createTokenInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(scopeSchema).min(1).max(16),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type CreateTokenInput = z.infer<typeof createTokenInputSchema>;
+
+/** Creates a token; its value is returned here once and never again. */
+export async function createToken(args: {
+  ctx: ServiceContext;
+  principal: Principal;
+  input: CreateTokenInput;
+}): Promise<{ token: TokenView; value: string }> {
+  requireScope(args.principal, "tokens:manage");
+  const { input } = args;
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+  if (expiresAt && expiresAt <= args.ctx.now()) {
+    throw new BadRequestError("expiresAt must be in the future", "expiresAt");
+  }
+  const value = generateTokenValue();
+  const [row] = await args.ctx.db
+    .insert(accessTokens)
+    .values({
+      name: input.name,
+      scopes: [...new Set(input.scopes)],
+      tokenHash: hashTokenValue(value),
+      expiresAt,
+    })
+    .returning();
+  if (!row) throw new Error("token insert returned no row");
+  return { token: toTokenView(row), value };
+}

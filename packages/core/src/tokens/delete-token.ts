@@ -1,0 +1,20 @@
+import { accessTokens } from "@certq/db";
+import { eq } from "drizzle-orm";
+import { type Principal, requireScope } from "../auth/principal";
+import type { ServiceContext } from "../context";
+import { NotFoundError } from "../errors";
+import { type TokenView, toTokenView } from "./token-view";
+
+export async function deleteToken(args: {
+  ctx: ServiceContext;
+  principal: Principal;
+  tokenId: string;
+}): Promise<TokenView> {
+  requireScope(args.principal, "tokens:manage");
+  const [row] = await args.ctx.db
+    .delete(accessTokens)
+    .where(eq(accessTokens.id, args.tokenId))
+    .returning();
+  if (!row) throw new NotFoundError("Token", args.tokenId);
+  return toTokenView(row);
+}

@@ -1,0 +1,39 @@
+import { type AnyPgColumn, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bytea, timestamps, timestamptz } from "./columns";
+
+export const CA_TYPES = ["root", "intermediate"] as const;
+export const CA_STATUSES = ["active", "disabled", "pending-certificate"] as const;
+
+export const certificateAuthorities = pgTable(
+  "certificate_authorities",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    type: text("type", { enum: CA_TYPES }).notNull(),
+    status: text("status", { enum: CA_STATUSES }).notNull(),
+    /** Set when one of our own CAs signed this one (sign-intermediate). */
+    parentCaId: uuid("parent_ca_id").references((): AnyPgColumn => certificateAuthorities.id),
+    commonName: text("common_name").notNull(),
+    organization: text("organization").notNull().default(""),
+    ou: text("ou").notNull().default(""),
+    country: text("country").notNull().default(""),
+    province: text("province").notNull().default(""),
+    locality: text("locality").notNull().default(""),
+    keyAlgorithm: text("key_algorithm").notNull(),
+    /** -1 means no path length constraint. */
+    maxPathLength: integer("max_path_length").notNull().default(-1),
+    notBefore: timestamptz("not_before"),
+    notAfter: timestamptz("not_after"),
+    serialNumber: text("serial_number"),
+    certificate: text("certificate"),
+    /** PEM of the issuers above this CA, nearest first, root last; empty for a root. */
+    certificateChain: text("certificate_chain").notNull().default(""),
+    csr: text("csr"),
+    /** AES-256-GCM envelope (see @certq/pki key-envelope), never plaintext. */
+    encryptedPrivateKey: bytea("encrypted_private_key").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("certificate_authorities_created_at_idx").on(t.createdAt)],
+);
+
+export type CertificateAuthorityRow = typeof certificateAuthorities.$inferSelect;
+export type NewCertificateAuthorityRow = typeof certificateAuthorities.$inferInsert;

@@ -1,0 +1,44 @@
+import { sql } from "drizzle-orm";
+import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { accessTokens } from "./access-tokens";
+import { certificateAuthorities } from "./certificate-authorities";
+import { certificateProfiles } from "./certificate-profiles";
+import { timestamps } from "./columns";
+
+export const REQUEST_STATUSES = ["pending", "issued", "failed"] as const;
+export const REQUEST_KINDS = ["generate-key", "sign-csr"] as const;
+
+export const certificateRequests = pgTable(
+  "certificate_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    profileId: uuid("profile_id")
+      .notNull()
+      .references(() => certificateProfiles.id, { onDelete: "restrict" }),
+    caId: uuid("ca_id")
+      .notNull()
+      .references(() => certificateAuthorities.id, { onDelete: "restrict" }),
+    status: text("status", { enum: REQUEST_STATUSES }).notNull().default("pending"),
+    kind: text("kind", { enum: REQUEST_KINDS }).notNull(),
+    /** The resolved request (subject, names, algorithms, usages, validity); no secrets. */
+    params: jsonb("params").$type<Record<string, unknown>>().notNull(),
+    csr: text("csr"),
+    errorMessage: text("error_message"),
+    /** Set in the same transaction that inserts the certificate. */
+    certificateId: uuid("certificate_id"),
+    tokenId: uuid("token_id").references(() => accessTokens.id, { onDelete: "set null" }),
+    idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the canonical request body, to tell a retry from a different request. */
+    requestHash: text("request_hash").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("certificate_requests_idempotency_key")
+      .on(t.tokenId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    index("certificate_requests_status_created_at_idx").on(t.status, t.createdAt),
+  ],
+);
+
+export type CertificateRequestRow = typeof certificateRequests.$inferSelect;
+export type NewCertificateRequestRow = typeof certificateRequests.$inferInsert;

@@ -1,0 +1,5 @@
+export * from "./access-tokens";
+export * from "./certificate-authorities";
+export * from "./certificate-profiles";
+export * from "./certificate-requests";
+export * from "./certificates";

@@ -1,0 +1,122 @@
+// A minimal DER reader and writer. @peculiar/x509 re-encodes what it parses, so the exact
+// bytes that signatures and name matching depend on (TBS, issuer, subject, SPKI) are read
+// here instead; and its extension classes throw on SAN entries they do not model.
+
+export const TAG = {
+  boolean: 0x01,
+  integer: 0x02,
+  bitString: 0x03,
+  octetString: 0x04,
+  oid: 0x06,
+  sequence: 0x30,
+  set: 0x31,
+} as const;
+
+export interface DerElement {
+  tag: number;
+  /** The whole element: tag, length and content. */
+  raw: Buffer;
+  content: Buffer;
+}
+
+export class DerError extends Error {
+  override name = "DerError";
+}
+
+// Bounds the work a hostile input can cause; no certificate comes close.
+const MAX_LENGTH_BYTES = 4;
+
+export function readElement(buffer: Buffer, offset = 0): DerElement {
+  if (offset + 2 > buffer.length) throw new DerError("truncated DER element");
+  const tag = buffer[offset] as number;
+  if ((tag & 0x1f) === 0x1f) throw new DerError("high-tag-number DER elements are not supported");
+  let length = buffer[offset + 1] as number;
+  let headerLength = 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0) throw new DerError("indefinite length is not DER");
+    if (count > MAX_LENGTH_BYTES) throw new DerError("DER length too large");
+    if (offset + 2 + count > buffer.length) throw new DerError("truncated DER length");
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + (buffer[offset + 2 + i] as number);
+    headerLength += count;
+  }
+  const end = offset + headerLength + length;
+  if (end > buffer.length) throw new DerError("truncated DER content");
+  return {
+    tag,
+    raw: buffer.subarray(offset, end),
+    content: buffer.subarray(offset + headerLength, end),
+  };
+}
+
+/** Reads one element that must span the whole buffer. */
+export function readOnly(buffer: Buffer, expectedTag?: number): DerElement {
+  const element = readElement(buffer);
+  if (element.raw.length !== buffer.length) throw new DerError("trailing bytes after DER element");
+  if (expectedTag !== undefined) expectTag(element, expectedTag);
+  return element;
+}
+
+export function children(element: DerElement): DerElement[] {
+  const items: DerElement[] = [];
+  let offset = 0;
+  while (offset < element.content.length) {
+    const child = readElement(element.content, offset);
+    items.push(child);
+    offset += child.raw.length;
+  }
+  return items;
+}
+
+export function expectTag(element: DerElement, tag: number): DerElement {
+  if (element.tag !== tag) {
+    throw new DerError(
+      `expected DER tag 0x${tag.toString(16)}, found 0x${element.tag.toString(16)}`,
+    );
+  }
+  return element;
+}
+
+export function decodeOid(element: DerElement): string {
+  expectTag(element, TAG.oid);
+  const bytes = element.content;
+  if (bytes.length === 0) throw new DerError("empty OID");
+  const arcs: number[] = [];
+  let value = 0;
+  let pending = false;
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER) throw new DerError("OID arc too large");
+    pending = (byte & 0x80) !== 0;
+    if (!pending) {
+      arcs.push(value);
+      value = 0;
+    }
+  }
+  if (pending) throw new DerError("truncated OID");
+  const first = arcs.shift() as number;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...arcs].join(".");
+}
+
+/** The bits of a BIT STRING whose unused-bit count must be zero (keys, signatures). */
+export function bitStringBytes(element: DerElement): Buffer {
+  expectTag(element, TAG.bitString);
+  if (element.content[0] !== 0) throw new DerError("BIT STRING with unused bits");
+  return element.content.subarray(1);
+}
+
+export function encodeElement(tag: number, content: Buffer): Buffer {
+  const length = content.length;
+  let header: Buffer;
+  if (length < 0x80) {
+    header = Buffer.from([tag, length]);
+  } else {
+    const lengthBytes: number[] = [];
+    for (let rest = length; rest > 0; rest = Math.floor(rest / 256))
+      lengthBytes.unshift(rest % 256);
+    header = Buffer.from([tag, 0x80 | lengthBytes.length, ...lengthBytes]);
+  }
+  return Buffer.concat([header, content]);
+}
