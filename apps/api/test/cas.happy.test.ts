@@ -54,11 +54,14 @@ describe.each(KEY_ALGORITHMS)("root CA with %s", (keyAlgorithm) => {
     expect(text).toMatch(/X509v3 Key Usage: critical\s+[^\n]*Certificate Sign, CRL Sign/);
     expect(text).toContain("X509v3 Subject Key Identifier");
     expect(text).toContain(`CN = Root ${keyAlgorithm}`);
+    const curves: Record<string, string> = {
+      EC_prime256v1: "prime256v1",
+      EC_secp384r1: "secp384r1",
+      EC_secp521r1: "secp521r1",
+    };
     const expectedKey = keyAlgorithm.startsWith("RSA_")
       ? `Public-Key: (${keyAlgorithm.slice(4)} bit)`
-      : { EC_prime256v1: "prime256v1", EC_secp384r1: "secp384r1", EC_secp521r1: "secp521r1" }[
-          keyAlgorithm
-        ];
+      : curves[keyAlgorithm];
     expect(text).toContain(expectedKey);
   });
 });

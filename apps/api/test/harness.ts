@@ -11,8 +11,7 @@ import {
   type ServiceContext,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
-import { createIssuanceWorker } from "@certq/worker";
-import type { Worker } from "bullmq";
+import { createIssuanceWorker, type IssuanceWorker } from "@certq/worker";
 import { sql } from "drizzle-orm";
 import { createApp } from "../src/app";
 
@@ -47,7 +46,7 @@ export interface Harness {
     options?: RequestOptions,
   ): Promise<ApiResponse<T>>;
   /** Starts a worker on this harness's queue; closed by close(). */
-  startWorker(concurrency?: number): Promise<Worker>;
+  startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
   token(scopes: string[]): Promise<string>;
   close(): Promise<void>;
@@ -85,7 +84,7 @@ export async function createHarness(
   });
   const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
   await ensureAdminToken({ ctx, value: adminToken });
-  const workers: Worker[] = [];
+  const workers: IssuanceWorker[] = [];
 
   const harness: Harness = {
     db,
@@ -113,7 +112,7 @@ export async function createHarness(
     },
     async startWorker(concurrency = 4) {
       const connection = createRedis(TEST_REDIS_URL, "worker");
-      const worker = createIssuanceWorker({ ctx, connection, prefix, concurrency });
+      const worker = createIssuanceWorker({ ctx, connection, prefix, concurrency, name: `test-worker-${workers.length + 1}` });
       worker.on("error", () => {});
       worker.on("closed", () => connection.disconnect());
       await worker.waitUntilReady();

@@ -224,7 +224,7 @@ const CASES: Case[] = [
     path: () => `${CA}/${rootId}/sign-intermediate`,
     body: { csr: "not a csr", notAfter: "2030-01-01" },
     status: 400,
-    names: "CSR",
+    names: "csr",
   },
   {
     name: "sign-intermediate: missing notAfter",

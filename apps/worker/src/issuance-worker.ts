@@ -9,12 +9,15 @@ import {
 } from "@certq/core";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
 import { isPermanent } from "./is-permanent";
+import { hostname } from "node:os";
 
 export interface IssuanceWorkerOptions {
   ctx: ServiceContext;
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
+  /** Recorded on each job as processedBy; defaults to host and pid. */
+  name?: string;
 }
 
 /**
@@ -60,7 +63,9 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
-      autorun: true,
+      name: options.name ?? `${hostname()}:${process.pid}`,
     },
   );
 }
+
+export type IssuanceWorker = ReturnType<typeof createIssuanceWorker>;

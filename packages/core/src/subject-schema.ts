@@ -30,5 +30,12 @@ export const isoDateSchema = z
   .string()
   .max(64)
   .regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, "must be an ISO 8601 date")
-  .refine((v) => !Number.isNaN(Date.parse(v)), "must be a valid date")
+  .refine((v) => !Number.isNaN(Date.parse(v)) && calendarDateExists(v), "must be a valid date")
   .transform((v) => new Date(v));
+
+/** Date.parse rolls 2030-02-31 over to March; a real CA refuses it instead. */
+function calendarDateExists(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}

@@ -14,7 +14,13 @@ export {
   privateKeyMatchesPublicKey,
   privateKeyPem,
 } from "./keys";
-export { type SubjectField, type SubjectInput, subjectToString, validateSubject } from "./names";
+export {
+  type SubjectField,
+  type SubjectInput,
+  subjectIsEmpty,
+  subjectToString,
+  validateSubject,
+} from "./names";
 export { joinPem, splitPemBundle } from "./pem";
 export { generateSerialNumber } from "./serial-number";
 export * from "./usages";

@@ -10,6 +10,7 @@ import {
   type SubjectInput,
 } from "@certq/pki";
 import { type Principal, requireScope } from "../auth/principal";
+import { CLOCK_SKEW_MS } from "../certificate-requests/validity";
 import type { ServiceContext } from "../context";
 import { sealCaKey } from "./ca-key";
 import type { CaView, CreateCaInput } from "./ca-schemas";
@@ -38,7 +39,8 @@ export async function createCa(args: {
   const keyPair = await generateKeyPair(input.keyAlgorithm);
   const signatureAlgorithm = defaultSignatureAlgorithm(input.keyAlgorithm);
   const ca = { maxPathLength: input.maxPathLength };
-  const notBefore = input.notBefore ?? now;
+  // Backdated like leaves, so a leaf issued right away still starts inside its CA's validity.
+  const notBefore = input.notBefore ?? new Date(now.getTime() - CLOCK_SKEW_MS);
   const notAfter =
     input.notAfter ?? new Date(notBefore.getTime() + (input.type === "root" ? 10 : 5) * YEAR_MS);
 

@@ -19,7 +19,7 @@ export async function updateCa(args: {
   const ca = await findCa(args.ctx.db, args.caId);
   if (ca.status === "pending-certificate") {
     throw new BadRequestError(
-      "CA is awaiting its certificate; import a certificate to activate it",
+      "Cannot change status: the CA is awaiting its certificate; import one to activate it",
       "status",
     );
   }

@@ -58,7 +58,7 @@ export async function resolveRequest(args: {
     signatureAlgorithm: a.signatureAlgorithm,
     keyUsages: a.keyUsages,
     extendedKeyUsages: a.extendedKeyUsages,
-  });
+  }, ca.keyAlgorithm as KeyAlgorithm);
 
   if (commonName !== undefined) validateSubject({ commonName });
   altNames.forEach((altName, i) => {

@@ -20,7 +20,7 @@ function address(url: string, defaultPort: number): string {
 
 function reason(error: unknown): string {
   const e = error as { code?: string; message?: string };
-  return e.code ?? e.message ?? String(error);
+  return (e.code ?? e.message ?? String(error)).replace(/\.+$/, "");
 }
 
 export async function checkPostgres(databaseUrl: string): Promise<void> {
@@ -47,13 +47,17 @@ export async function checkRedis(redisUrl: string): Promise<void> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  redis.on("error", () => {});
+  // ioredis reports the socket error (ECONNREFUSED...) as an event; connect() only says closed.
+  let socketError: unknown;
+  redis.on("error", (error) => {
+    socketError ??= error;
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     throw new DependencyUnreachableError(
-      `certq: cannot reach Redis at ${address(redisUrl, 6379)} (REDIS_URL): ${reason(error)}. ` +
+      `certq: cannot reach Redis at ${address(redisUrl, 6379)} (REDIS_URL): ${reason(socketError ?? error)}. ` +
         "Start it (docker compose up -d redis, or redis-server --maxmemory-policy noeviction) or point REDIS_URL at a running server.",
     );
   } finally {

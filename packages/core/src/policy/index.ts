@@ -1,0 +1,5 @@
+export * from "./apply-defaults";
+export * from "./evaluate-policy";
+export * from "./name-patterns";
+export * from "./profile-schema";
+export * from "./ttl";

@@ -1,0 +1,457 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { defaultSignatureAlgorithm, KEY_ALGORITHMS, type KeyAlgorithm } from "./algorithms";
+import { type CertificateInput, createCertificate } from "./certificate";
+import { parseCertificate } from "./certificate-info";
+import { readCertificate } from "./certificate-parts";
+import { PkiError } from "./errors";
+import { type GeneratedKeyPair, generateKeyPair, privateKeyPem } from "./keys";
+import { decodePem } from "./pem";
+import { generateSerialNumber } from "./serial-number";
+import {
+  createScratch,
+  NOT_AFTER,
+  NOT_BEFORE,
+  openssl,
+  opensslDer,
+  opensslOk,
+  VERIFY_AT,
+} from "./testing/openssl";
+
+const scratch = createScratch();
+afterAll(() => scratch.remove());
+
+function selfSigned(keys: GeneratedKeyPair): CertificateInput["issuer"] {
+  return { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm: keys.algorithm } };
+}
+
+function signer(certificatePem: string, keys: GeneratedKeyPair): CertificateInput["issuer"] {
+  return {
+    certificatePem,
+    privateKeyPkcs8: keys.privateKeyPkcs8,
+    keyAlgorithm: keys.algorithm,
+  };
+}
+
+async function rootCa(keys: GeneratedKeyPair, commonName: string, maxPathLength = -1) {
+  return createCertificate({
+    subject: { commonName, organization: "Acme" },
+    publicKeySpki: keys.publicKeySpki,
+    serialNumber: generateSerialNumber(),
+    notBefore: NOT_BEFORE,
+    notAfter: NOT_AFTER,
+    signatureAlgorithm: defaultSignatureAlgorithm(keys.algorithm),
+    issuer: selfSigned(keys),
+    ca: { maxPathLength },
+  });
+}
+
+function text(pem: string): string {
+  return opensslOk(["x509", "-noout", "-text"], pem);
+}
+
+function verify(caFile: string, leafFile: string, untrusted?: string) {
+  return openssl([
+    "verify",
+    "-attime",
+    VERIFY_AT,
+    "-CAfile",
+    caFile,
+    ...(untrusted ? ["-untrusted", untrusted] : []),
+    leafFile,
+  ]);
+}
+
+describe("self-signed root CAs", () => {
+  describe.each(KEY_ALGORITHMS)("%s", (algorithm: KeyAlgorithm) => {
+    it.each([1, -1])(
+      "maxPathLength %i: openssl verifies it and sees a critical CA",
+      async (pathLength) => {
+        const keys = await generateKeyPair(algorithm);
+        const pem = await rootCa(keys, `Root ${algorithm}`, pathLength);
+        const file = scratch.write(`root-${algorithm}-${pathLength}.pem`, pem);
+
+        const result = verify(file, file);
+        expect(result.code, result.stderr + result.stdout).toBe(0);
+        expect(result.stdout).toContain(": OK");
+
+        const output = text(pem);
+        expect(output).toContain("Version: 3 (0x2)");
+        expect(output).toMatch(
+          pathLength === 1
+            ? /X509v3 Basic Constraints: critical\s+CA:TRUE, pathlen:1\n/
+            : /X509v3 Basic Constraints: critical\s+CA:TRUE\n/,
+        );
+        expect(output).toMatch(
+          /X509v3 Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign\n/,
+        );
+        expect(output).toMatch(
+          /X509v3 Subject Key Identifier: ?\s+[0-9A-F]{2}(:[0-9A-F]{2}){19}\n/,
+        );
+        expect(output).not.toContain("Extended Key Usage");
+
+        const info = parseCertificate(pem);
+        expect(info).toMatchObject({
+          isCa: true,
+          maxPathLength: pathLength,
+          selfSigned: true,
+          keyAlgorithm: algorithm,
+          subjectString: `CN=Root ${algorithm}, O=Acme`,
+        });
+        // openssl's own SKI (RFC 5280 method 1) matches ours.
+        const ski = output.match(/Subject Key Identifier: ?\s+([0-9A-F:]+)\n/)?.[1];
+        expect(ski?.replace(/:/g, "").toLowerCase()).toBe(info.subjectKeyId);
+      },
+    );
+  });
+});
+
+describe("a root -> intermediate -> leaf chain across key families", () => {
+  it("passes openssl verify and carries what was asked for", async () => {
+    const rootKeys = await generateKeyPair("RSA_2048");
+    const interKeys = await generateKeyPair("EC_secp384r1");
+    const leafKeys = await generateKeyPair("RSA_2048");
+    const root = await rootCa(rootKeys, "Mixed Root", 1);
+    const inter = await createCertificate({
+      subject: { commonName: "Mixed Intermediate", organization: "Acme", country: "US" },
+      publicKeySpki: interKeys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "RSA-SHA256",
+      issuer: signer(root, rootKeys),
+      ca: { maxPathLength: 0 },
+    });
+    const leaf = await createCertificate({
+      subject: { commonName: "service.example.com" },
+      publicKeySpki: leafKeys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: new Date("2036-01-01T00:00:00Z"),
+      signatureAlgorithm: "ECDSA-SHA384",
+      issuer: signer(inter, interKeys),
+      keyUsages: ["digital_signature", "key_encipherment"],
+      extendedKeyUsages: ["server_auth", "client_auth"],
+      altNames: [
+        { type: "dns_name", value: "service.example.com" },
+        { type: "dns_name", value: "*.service.example.com" },
+        { type: "ip_address", value: "192.0.2.10" },
+        { type: "ip_address", value: "2001:db8::1" },
+        { type: "email", value: "ops@example.com" },
+        { type: "uri", value: "spiffe://example.com/service" },
+      ],
+    });
+    const rootFile = scratch.write("mixed-root.pem", root);
+    const interFile = scratch.write("mixed-inter.pem", inter);
+    const leafFile = scratch.write("mixed-leaf.pem", leaf);
+
+    const result = verify(rootFile, leafFile, interFile);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout).toContain("mixed-leaf.pem: OK");
+    // Without the intermediate there is no path: verify really checks the chain.
+    expect(verify(rootFile, leafFile).code).not.toBe(0);
+
+    const interText = text(inter);
+    expect(interText).toMatch(/CA:TRUE, pathlen:0/);
+    expect(interText).toContain("Signature Algorithm: sha256WithRSAEncryption");
+    expect(interText).toContain("NIST CURVE: P-384");
+
+    const output = text(leaf);
+    expect(output).toContain("Signature Algorithm: ecdsa-with-SHA384");
+    expect(output).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE\n/);
+    expect(output).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\n/);
+    expect(output).toMatch(
+      /X509v3 Extended Key Usage: ?\n\s+TLS Web Server Authentication, TLS Web Client Authentication\n/,
+    );
+    expect(output).toMatch(/X509v3 Subject Alternative Name: ?\n/); // not critical: CN present
+    for (const name of [
+      "DNS:service.example.com",
+      "DNS:*.service.example.com",
+      "IP Address:192.0.2.10",
+      "IP Address:2001:DB8:0:0:0:0:0:1",
+      "email:ops@example.com",
+      "URI:spiffe://example.com/service",
+    ]) {
+      expect(output).toContain(name);
+    }
+    const interSki = text(inter).match(/Subject Key Identifier: ?\s+([0-9A-F:]+)\n/)?.[1];
+    expect(interSki).toBeTruthy();
+    expect(output).toMatch(
+      new RegExp(`X509v3 Authority Key Identifier: ?\\s+(keyid:)?${interSki}\\n`),
+    );
+
+    // The leaf's key, as openssl reads privateKeyPem, is the key in the certificate.
+    const keyFile = scratch.write("mixed-leaf.key", privateKeyPem(leafKeys.privateKeyPkcs8));
+    const fromKey = opensslOk(["pkey", "-in", keyFile, "-pubout"]);
+    const fromCert = opensslOk(["x509", "-in", leafFile, "-noout", "-pubkey"]);
+    expect(fromKey).toContain("BEGIN PUBLIC KEY");
+    expect(fromKey).toBe(fromCert);
+
+    const info = parseCertificate(leaf);
+    expect(info.altNames).toEqual([
+      { type: "dns_name", value: "service.example.com" },
+      { type: "dns_name", value: "*.service.example.com" },
+      { type: "ip_address", value: "192.0.2.10" },
+      { type: "ip_address", value: "2001:db8::1" },
+      { type: "email", value: "ops@example.com" },
+      { type: "uri", value: "spiffe://example.com/service" },
+    ]);
+    expect(info.authorityKeyId).toBe(parseCertificate(inter).subjectKeyId);
+    expect(info.isCa).toBe(false);
+    expect(info.selfSigned).toBe(false);
+    expect(info.notAfter.toISOString()).toBe("2036-01-01T00:00:00.000Z");
+  });
+});
+
+describe("leaf certificates", () => {
+  const fixture = (async () => {
+    const caKeys = await generateKeyPair("EC_prime256v1");
+    const ca = await rootCa(caKeys, "Leaf Test CA");
+    const leafKeys = await generateKeyPair("EC_prime256v1");
+    const base: CertificateInput = {
+      subject: { commonName: "leaf.example.com" },
+      publicKeySpki: leafKeys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: signer(ca, caKeys),
+    };
+    return { ca, caKeys, leafKeys, base, caFile: scratch.write("leaf-ca.pem", ca) };
+  })();
+
+  it("marks the SAN critical when the subject is empty, and openssl still verifies it", async () => {
+    const { base, caFile } = await fixture;
+    const pem = await createCertificate({
+      ...base,
+      subject: {},
+      altNames: [{ type: "dns_name", value: "only-san.example.com" }],
+    });
+    const output = text(pem);
+    expect(output).toMatch(/Subject: ?\n/);
+    expect(output).toMatch(
+      /X509v3 Subject Alternative Name: critical\s+DNS:only-san\.example\.com/,
+    );
+    const result = verify(caFile, scratch.write("only-san.pem", pem));
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("copies the serial number exactly", async () => {
+    const { base } = await fixture;
+    const serialNumber = generateSerialNumber();
+    const pem = await createCertificate({ ...base, serialNumber });
+    const output = opensslOk(["x509", "-noout", "-serial"], pem);
+    expect(output.trim()).toBe(`serial=${serialNumber.toUpperCase()}`);
+    expect(parseCertificate(pem).serialNumber).toBe(serialNumber);
+  });
+
+  it("refuses a signature algorithm that does not fit the issuer's key", async () => {
+    const rootKeys = await generateKeyPair("RSA_2048");
+    const root = await rootCa(rootKeys, "RSA Root");
+    const { base } = await fixture;
+    const attempt = createCertificate({
+      ...base,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: signer(root, rootKeys),
+    });
+    await expect(attempt).rejects.toThrow(PkiError);
+    await expect(attempt).rejects.toMatchObject({ field: "signatureAlgorithm" });
+    // For a self-signed certificate the subject's own key decides.
+    await expect(
+      createCertificate({
+        ...base,
+        publicKeySpki: rootKeys.publicKeySpki,
+        signatureAlgorithm: "ECDSA-SHA256",
+        issuer: selfSigned(rootKeys),
+      }),
+    ).rejects.toMatchObject({ field: "signatureAlgorithm" });
+  });
+
+  it("refuses notAfter <= notBefore", async () => {
+    const { base } = await fixture;
+    await expect(createCertificate({ ...base, notAfter: NOT_BEFORE })).rejects.toMatchObject({
+      name: "PkiError",
+      field: "notAfter",
+    });
+    await expect(
+      createCertificate({ ...base, notAfter: new Date(NOT_BEFORE.getTime() - 1000) }),
+    ).rejects.toMatchObject({ field: "notAfter" });
+  });
+
+  it("refuses a subject with no attribute and no alternative name", async () => {
+    const { base } = await fixture;
+    await expect(createCertificate({ ...base, subject: {} })).rejects.toMatchObject({
+      field: "subject",
+    });
+    await expect(
+      createCertificate({ ...base, subject: { commonName: "", organization: undefined } }),
+    ).rejects.toMatchObject({ field: "subject" });
+  });
+
+  it("refuses an issuer certificate that is not a CA", async () => {
+    const { base, leafKeys } = await fixture;
+    const leaf = await createCertificate(base);
+    const otherKeys = await generateKeyPair("EC_prime256v1");
+    await expect(
+      createCertificate({
+        ...base,
+        publicKeySpki: otherKeys.publicKeySpki,
+        issuer: signer(leaf, leafKeys),
+      }),
+    ).rejects.toMatchObject({ name: "PkiError", field: "issuer" });
+  });
+
+  it("refuses an issuer key that does not belong to the issuer certificate", async () => {
+    const { base, ca } = await fixture;
+    const strangerKeys = await generateKeyPair("EC_prime256v1");
+    await expect(
+      createCertificate({ ...base, issuer: signer(ca, strangerKeys) }),
+    ).rejects.toMatchObject({
+      field: "issuer",
+    });
+  });
+
+  it("refuses invalid alternative names, unknown usages and keyCertSign on a leaf", async () => {
+    const { base } = await fixture;
+    await expect(
+      createCertificate({ ...base, altNames: [{ type: "dns_name", value: "bad name.example" }] }),
+    ).rejects.toMatchObject({ field: "altNames" });
+    await expect(
+      createCertificate({ ...base, keyUsages: ["key_cert_sign"] }),
+    ).rejects.toMatchObject({ field: "keyUsages" });
+    await expect(
+      createCertificate({ ...base, extendedKeyUsages: ["bogus" as "server_auth"] }),
+    ).rejects.toMatchObject({ field: "extendedKeyUsages" });
+  });
+
+  it("refuses serial numbers that would not read back unchanged", async () => {
+    const { base } = await fixture;
+    for (const serialNumber of ["", "00", "0001", "80aa", "abc", "zz", "01".repeat(21)]) {
+      await expect(createCertificate({ ...base, serialNumber })).rejects.toMatchObject({
+        field: "serialNumber",
+      });
+    }
+  });
+
+  it("refuses a CA certificate under an issuer with pathLen 0", async () => {
+    const keys = await generateKeyPair("EC_prime256v1");
+    const root = await rootCa(keys, "Path Zero Root", 0);
+    const subKeys = await generateKeyPair("EC_prime256v1");
+    await expect(
+      createCertificate({
+        subject: { commonName: "Too Deep" },
+        publicKeySpki: subKeys.publicKeySpki,
+        serialNumber: generateSerialNumber(),
+        notBefore: NOT_BEFORE,
+        notAfter: NOT_AFTER,
+        signatureAlgorithm: "ECDSA-SHA256",
+        issuer: signer(root, keys),
+        ca: { maxPathLength: -1 },
+      }),
+    ).rejects.toMatchObject({ field: "ca" });
+  });
+});
+
+describe("distinguished name injection", () => {
+  it.each([
+    ["evil, O=Injected", "CN=evil\\, O=Injected"],
+    ["a+OU=b", "CN=a\\+OU=b"],
+    ['"quoted"; #x', 'CN=\\"quoted\\"\\; #x'],
+    ["#hash", "CN=\\#hash"],
+    ["back\\slash", "CN=back\\\\slash"],
+  ])("%j stays one literal CN", async (commonName, expected) => {
+    const keys = await generateKeyPair("EC_prime256v1");
+    const pem = await createCertificate({
+      subject: { commonName },
+      publicKeySpki: keys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: selfSigned(keys),
+    });
+    const rfc2253 = opensslOk(["x509", "-noout", "-subject", "-nameopt", "RFC2253"], pem);
+    expect(rfc2253.trim()).toBe(`subject=${expected}`);
+    // One attribute, one line, whatever the value holds.
+    const lines = opensslOk(["x509", "-noout", "-subject", "-nameopt", "multiline,-esc_msb"], pem)
+      .trim()
+      .split("\n")
+      .slice(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.trim().startsWith("commonName")).toBe(true);
+    expect(parseCertificate(pem).subject).toEqual({ commonName });
+  });
+
+  it("rejects control characters, overlong values and a bad country before signing", async () => {
+    const keys = await generateKeyPair("EC_prime256v1");
+    const input = (subject: CertificateInput["subject"]): CertificateInput => ({
+      subject,
+      publicKeySpki: keys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: selfSigned(keys),
+    });
+    await expect(createCertificate(input({ commonName: "a\nO=x" }))).rejects.toMatchObject({
+      field: "commonName",
+    });
+    await expect(createCertificate(input({ commonName: "x".repeat(65) }))).rejects.toMatchObject({
+      field: "commonName",
+    });
+    await expect(
+      createCertificate(input({ commonName: "x", country: "USA" })),
+    ).rejects.toMatchObject({
+      field: "country",
+    });
+  });
+});
+
+describe("issuer names", () => {
+  it("copies an external CA's subject byte for byte, whatever its string types", async () => {
+    // A root made by openssl, with IA5String (DC, emailAddress) and a multi-valued RDN.
+    const keyFile = scratch.path("external-root.key");
+    const rootFile = scratch.path("external-root.pem");
+    opensslOk([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      rootFile,
+      "-days",
+      "36500",
+      "-multivalue-rdn",
+      "-subj",
+      "/DC=org/DC=example/O=Example+OU=PKI/CN=External Root/emailAddress=pki@example.org",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    const rootPem = scratch.read("external-root.pem").toString("utf8");
+    const rootKey = opensslDer(["pkcs8", "-topk8", "-nocrypt", "-in", keyFile, "-outform", "DER"]);
+    const leafKeys = await generateKeyPair("RSA_3072");
+    const leaf = await createCertificate({
+      subject: { commonName: "under-external" },
+      publicKeySpki: leafKeys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "ECDSA-SHA512",
+      issuer: { certificatePem: rootPem, privateKeyPkcs8: rootKey, keyAlgorithm: "EC_prime256v1" },
+    });
+    const issuerDer = readCertificate(decodePem(leaf, "CERTIFICATE", "leaf")).issuer;
+    const rootSubjectDer = readCertificate(decodePem(rootPem, "CERTIFICATE", "root")).subject;
+    expect(issuerDer.equals(rootSubjectDer)).toBe(true);
+    const result = verify(rootFile, scratch.write("under-external.pem", leaf));
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseCertificate(leaf).issuerString).toBe(
+      "emailAddress=pki@example.org, CN=External Root, OU=PKI+O=Example, DC=example, DC=org",
+    );
+  });
+});
