@@ -16,7 +16,11 @@ beforeAll(async () => {
   await h.startWorker(2);
   root = await createRootCa(h, "RSA_2048");
   profileId = await createProfile(h, root.id, {
-    defaults: { ttl: "30d", keyUsages: ["digital_signature", "key_encipherment"], extendedKeyUsages: ["server_auth"] },
+    defaults: {
+      ttl: "30d",
+      keyUsages: ["digital_signature", "key_encipherment"],
+      extendedKeyUsages: ["server_auth"],
+    },
   });
 });
 afterAll(async () => {
@@ -27,9 +31,21 @@ afterAll(async () => {
 describe("signing a client's CSR", () => {
   it("issues for the CSR's key and names; the key never reaches us", async () => {
     const made = await openssl([
-      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", s.file("client.key"), "-out", s.file("client.csr"), "-subj", "/CN=csr.example.test",
-      "-addext", "subjectAltName=DNS:csr.example.test,IP:127.0.0.2",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      s.file("client.key"),
+      "-out",
+      s.file("client.csr"),
+      "-subj",
+      "/CN=csr.example.test",
+      "-addext",
+      "subjectAltName=DNS:csr.example.test,IP:127.0.0.2",
     ]);
     expect(made.code, made.stderr).toBe(0);
     const csr = await readFile(s.file("client.csr"), "utf8");
@@ -48,28 +64,50 @@ describe("signing a client's CSR", () => {
     const rootFile = await s.write("csr-root.pem", root.certificate);
     expect((await openssl(["verify", "-CAfile", rootFile, leaf])).code).toBe(0);
 
-    const key = await h.request("GET", `/api/v1/pki/certificates/${request.serialNumber}/private-key`);
+    const key = await h.request(
+      "GET",
+      `/api/v1/pki/certificates/${request.serialNumber}/private-key`,
+    );
     expect(key.status, key.text).toBe(404);
   });
 
   it("refuses a CSR whose names the policy does not allow, or whose signature is broken", async () => {
     await openssl([
-      "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", s.file("evil.key"), "-out", s.file("evil.csr"), "-subj", "/CN=evil.example.com",
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      s.file("evil.key"),
+      "-out",
+      s.file("evil.csr"),
+      "-subj",
+      "/CN=evil.example.com",
     ]);
     const evil = await readFile(s.file("evil.csr"), "utf8");
-    const refused = await h.request<{ message: string }>("POST", "/api/v1/cert-manager/certificates", { body: { profileId, csr: evil } });
+    const refused = await h.request<{ message: string }>(
+      "POST",
+      "/api/v1/cert-manager/certificates",
+      { body: { profileId, csr: evil } },
+    );
     expect(refused.status, refused.text).toBe(400);
     expect(refused.body.message).toContain("evil.example.com");
 
     const der = Buffer.from(evil.replace(/-----[^-]+-----|\s/g, ""), "base64");
     der[der.length - 5] = (der[der.length - 5] ?? 0) ^ 0xff;
     const broken = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
-    const bad = await h.request<{ message: string }>("POST", "/api/v1/cert-manager/certificates", { body: { profileId, csr: broken } });
+    const bad = await h.request<{ message: string }>("POST", "/api/v1/cert-manager/certificates", {
+      body: { profileId, csr: broken },
+    });
     expect(bad.status, bad.text).toBe(400);
     expect(bad.body.message).toMatch(/csr|signature/i);
 
-    const both = await h.request("POST", "/api/v1/cert-manager/certificates", { body: { profileId, csr: evil, commonName: "x.example.test" } });
+    const both = await h.request("POST", "/api/v1/cert-manager/certificates", {
+      body: { profileId, csr: evil, commonName: "x.example.test" },
+    });
     expect(both.status).toBe(422);
   });
 });
@@ -90,11 +128,20 @@ describe("a real TLS handshake", () => {
     });
     const request = await waitForRequest(h, res.body.certificateRequestId);
     expect(request.status).toBe("issued");
-    const chain = await h.request<{ certificateChain: string }>("GET", `/api/v1/pki/certificates/${request.serialNumber}/certificate`);
+    const chain = await h.request<{ certificateChain: string }>(
+      "GET",
+      `/api/v1/pki/certificates/${request.serialNumber}/certificate`,
+    );
 
-    server = createServer({ key: request.privateKey ?? "", cert: `${request.certificate}${chain.body.certificateChain}` }, (socket) => {
-      socket.end("hello over verified TLS\n");
-    });
+    server = createServer(
+      {
+        key: request.privateKey ?? "",
+        cert: `${request.certificate}${chain.body.certificateChain}`,
+      },
+      (socket) => {
+        socket.end("hello over verified TLS\n");
+      },
+    );
     const port = await new Promise<number>((resolve) => {
       server?.listen(0, "127.0.0.1", () => {
         const address = server?.address();
@@ -104,9 +151,16 @@ describe("a real TLS handshake", () => {
 
     for (const host of ["localhost", "127.0.0.1"]) {
       const greeting = await new Promise<string>((resolve, reject) => {
-        const socket = connect({ host: "127.0.0.1", port, ca: root.certificate, servername: host === "localhost" ? host : undefined, checkServerIdentity: undefined, rejectUnauthorized: true, ...(host === "127.0.0.1" ? { host } : {}) });
+        // No SNI for an IP address: node then checks the IP SAN against the host.
+        const socket = connect(
+          host === "localhost"
+            ? { host: "127.0.0.1", port, ca: root.certificate, servername: "localhost" }
+            : { host: "127.0.0.1", port, ca: root.certificate },
+        );
         let data = "";
-        socket.on("data", (d) => { data += d; });
+        socket.on("data", (d) => {
+          data += d;
+        });
         socket.on("end", () => resolve(data));
         socket.on("error", reject);
       });
@@ -115,10 +169,23 @@ describe("a real TLS handshake", () => {
 
     const rootFile = await s.write("tls-root.pem", root.certificate);
     const client = await openssl([
-      "s_client", "-connect", `127.0.0.1:${port}`, "-CAfile", rootFile, "-verify_return_error",
-      "-verify_hostname", "localhost", "-servername", "localhost", "-brief",
+      "s_client",
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-CAfile",
+      rootFile,
+      "-verify_return_error",
+      "-verify_hostname",
+      "localhost",
+      "-servername",
+      "localhost",
+      "-brief",
     ]);
-    expect(client.code, client.stderr).toBe(0);
-    expect(client.stderr + client.stdout).toMatch(/Verification: OK/);
+    // Our server ends the socket without close_notify, which openssl 3 reports as an error
+    // after the handshake; the handshake itself (verify_return_error) is what is checked.
+    const output = client.stderr + client.stdout;
+    expect(output).toMatch(/Verification: OK/);
+    expect(output).toMatch(/Verified peername: localhost/);
+    expect(output).not.toMatch(/verify error/i);
   });
 });

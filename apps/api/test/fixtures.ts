@@ -13,7 +13,11 @@ export interface CertificateRequestBody {
 }
 
 /** A CA through the API; returns its ID and certificate PEM. */
-export async function createRootCa(h: Harness, keyAlgorithm: string, commonName = `Root ${keyAlgorithm}`) {
+export async function createRootCa(
+  h: Harness,
+  keyAlgorithm: string,
+  commonName = `Root ${keyAlgorithm}`,
+) {
   const res = await h.request<{ certificateAuthority: { id: string } }>("POST", "/api/v1/pki/ca", {
     body: { type: "root", commonName, keyAlgorithm },
   });
@@ -55,12 +59,17 @@ export async function createProfile(h: Harness, caId: string, extra: Record<stri
 }
 
 /** Submits through the asynchronous endpoint and expects a 202. */
-export async function submit(h: Harness, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const res = await h.request<{ certificateRequestId: string; status: string; certificate: null; message: string }>(
-    "POST",
-    "/api/v1/cert-manager/certificates",
-    { body, headers },
-  );
+export async function submit(
+  h: Harness,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  const res = await h.request<{
+    certificateRequestId: string;
+    status: string;
+    certificate: null;
+    message: string;
+  }>("POST", "/api/v1/cert-manager/certificates", { body, headers });
   expect(res.status, res.text).toBe(202);
   return res;
 }

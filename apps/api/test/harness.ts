@@ -85,6 +85,7 @@ export async function createHarness(
   const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
   await ensureAdminToken({ ctx, value: adminToken });
   const workers: IssuanceWorker[] = [];
+  let workerCount = 0;
 
   const harness: Harness = {
     db,
@@ -112,7 +113,13 @@ export async function createHarness(
     },
     async startWorker(concurrency = 4) {
       const connection = createRedis(TEST_REDIS_URL, "worker");
-      const worker = createIssuanceWorker({ ctx, connection, prefix, concurrency, name: `test-worker-${workers.length + 1}` });
+      const worker = createIssuanceWorker({
+        ctx,
+        connection,
+        prefix,
+        concurrency,
+        name: `test-worker-${++workerCount}`,
+      });
       worker.on("error", () => {});
       worker.on("closed", () => connection.disconnect());
       await worker.waitUntilReady();

@@ -1,5 +1,5 @@
-import { certificateRequests, certificates } from "@certq/db";
 import { enqueueIssuance } from "@certq/core";
+import { certificateRequests, certificates } from "@certq/db";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
@@ -13,6 +13,7 @@ beforeAll(async () => {
   h = await createHarness();
   caId = (await createRootCa(h, "EC_prime256v1")).id;
   profileId = await createProfile(h, caId, {
+    defaults: { ttl: "30d", keyAlgorithm: "EC_prime256v1" },
     policy: { ...TEST_POLICY, keyAlgorithms: ["EC_prime256v1", "EC_secp384r1"], maxTtl: "90d" },
   });
 });
@@ -24,29 +25,70 @@ async function requestCount() {
 }
 
 const REFUSALS: [string, Record<string, unknown>, RegExp][] = [
-  ["a DNS name outside the patterns", { commonName: "app.example.test", altNames: [{ type: "dns_name", value: "evil.example.com" }] }, /evil\.example\.com/],
+  [
+    "a DNS name outside the patterns",
+    { commonName: "app.example.test", altNames: [{ type: "dns_name", value: "evil.example.com" }] },
+    /evil\.example\.com/,
+  ],
   ["a common name outside the patterns", { commonName: "www.evil.test" }, /www\.evil\.test/],
-  ["two labels under a one-label wildcard", { commonName: "a.b.example.test" }, /a\.b\.example\.test/],
-  ["an IP outside the range", { commonName: "app.example.test", altNames: [{ type: "ip_address", value: "10.0.0.1" }] }, /10\.0\.0\.1/],
-  ["a key algorithm the policy does not allow", { commonName: "app.example.test", keyAlgorithm: "RSA_2048" }, /RSA_2048/],
+  [
+    "two labels under a one-label wildcard",
+    { commonName: "a.b.example.test" },
+    /a\.b\.example\.test/,
+  ],
+  [
+    "an IP outside the range",
+    { commonName: "app.example.test", altNames: [{ type: "ip_address", value: "10.0.0.1" }] },
+    /10\.0\.0\.1/,
+  ],
+  [
+    "a key algorithm the policy does not allow",
+    { commonName: "app.example.test", keyAlgorithm: "RSA_2048" },
+    /RSA_2048/,
+  ],
   ["a ttl over maxTtl", { commonName: "app.example.test", ttl: "400d" }, /400d|maxTtl/],
-  ["an EKU outside allowed", { commonName: "app.example.test", extendedKeyUsages: ["code_signing"] }, /code_signing/],
-  ["a signature algorithm the CA key cannot make", { commonName: "app.example.test", signatureAlgorithm: "RSA-SHA256" }, /RSA-SHA256/],
-  ["a validity past the CA's", { commonName: "app.example.test", notAfter: "2199-01-01T00:00:00Z" }, /CA/],
-  ["an invalid DNS name", { commonName: "app.example.test", altNames: [{ type: "dns_name", value: "bad name!" }] }, /bad name!/],
+  [
+    "an EKU outside allowed",
+    { commonName: "app.example.test", extendedKeyUsages: ["code_signing"] },
+    /code_signing/,
+  ],
+  [
+    "a signature algorithm the CA key cannot make",
+    { commonName: "app.example.test", signatureAlgorithm: "RSA-SHA256" },
+    /RSA-SHA256/,
+  ],
+  [
+    "a validity past the CA's",
+    { commonName: "app.example.test", notAfter: "2199-01-01T00:00:00Z" },
+    /CA/,
+  ],
+  [
+    "an invalid DNS name",
+    { commonName: "app.example.test", altNames: [{ type: "dns_name", value: "bad name!" }] },
+    /bad name!/,
+  ],
 ];
 
 describe("policy refusals", () => {
-  it.each(REFUSALS)("%s: 400 naming the value, nothing stored or enqueued", async (_name, body, message) => {
-    const before = await requestCount();
-    const res = await h.request<{ message: string }>("POST", "/api/v1/cert-manager/certificates", {
-      body: { profileId, ...body },
-    });
-    expect(res.status, res.text).toBe(400);
-    expect(res.body.message).toMatch(message);
-    expect(await requestCount()).toBe(before);
-    expect(await h.queue.getJobCountByTypes("waiting", "active", "delayed", "completed", "failed")).toBe(0);
-  });
+  it.each(REFUSALS)(
+    "%s: 400 naming the value, nothing stored or enqueued",
+    async (_name, body, message) => {
+      const before = await requestCount();
+      const res = await h.request<{ message: string }>(
+        "POST",
+        "/api/v1/cert-manager/certificates",
+        {
+          body: { profileId, ...body },
+        },
+      );
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.message).toMatch(message);
+      expect(await requestCount()).toBe(before);
+      expect(
+        await h.queue.getJobCountByTypes("waiting", "active", "delayed", "completed", "failed"),
+      ).toBe(0);
+    },
+  );
 
   it("an unknown profile is a 404", async () => {
     const res = await h.request("POST", "/api/v1/cert-manager/certificates", {
@@ -56,9 +98,15 @@ describe("policy refusals", () => {
   });
 
   it("a request ID that is not a UUID is a 422; an unknown one a 404", async () => {
-    const bad = await h.request("GET", "/api/v1/cert-manager/certificates/certificate-requests/not-a-uuid");
+    const bad = await h.request(
+      "GET",
+      "/api/v1/cert-manager/certificates/certificate-requests/not-a-uuid",
+    );
     expect(bad.status).toBe(422);
-    const unknown = await h.request("GET", "/api/v1/cert-manager/certificates/certificate-requests/3c90c3cc-0d44-4b50-8888-8dd25736052a");
+    const unknown = await h.request(
+      "GET",
+      "/api/v1/cert-manager/certificates/certificate-requests/3c90c3cc-0d44-4b50-8888-8dd25736052a",
+    );
     expect(unknown.status).toBe(404);
   });
 });
@@ -68,9 +116,13 @@ describe("a profile tightened while a request waits", () => {
     const strict = await createProfile(h, caId);
     const res = await submit(h, { profileId: strict, commonName: "late.example.test" });
     const id = res.body.certificateRequestId;
-    const patched = await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${strict}`, {
-      body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
-    });
+    const patched = await h.request(
+      "PATCH",
+      `/api/v1/cert-manager/certificate-profiles/${strict}`,
+      {
+        body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
+      },
+    );
     expect(patched.status, patched.text).toBe(200);
 
     const worker = await h.startWorker(1);
@@ -89,14 +141,22 @@ describe("exactly one certificate per request", () => {
   it("the same Idempotency-Key twice is one request and one certificate; another body is a 422", async () => {
     const body = { profileId, commonName: "idem.example.test" };
     const first = await submit(h, body, { "idempotency-key": "key-1" });
-    const second = await submit(h, { commonName: "idem.example.test", profileId }, { "idempotency-key": "key-1" });
+    const second = await submit(
+      h,
+      { commonName: "idem.example.test", profileId },
+      { "idempotency-key": "key-1" },
+    );
     expect(second.body.certificateRequestId).toBe(first.body.certificateRequestId);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
 
-    const conflict = await h.request<{ statusCode: number; message: string }>("POST", "/api/v1/cert-manager/certificates", {
-      body: { profileId, commonName: "other.example.test" },
-      headers: { "idempotency-key": "key-1" },
-    });
+    const conflict = await h.request<{ statusCode: number; message: string }>(
+      "POST",
+      "/api/v1/cert-manager/certificates",
+      {
+        body: { profileId, commonName: "other.example.test" },
+        headers: { "idempotency-key": "key-1" },
+      },
+    );
     expect(conflict.status, conflict.text).toBe(422);
     expect(conflict.body.message).toMatch(/Idempotency-Key/);
 
@@ -126,7 +186,10 @@ describe("exactly one certificate per request", () => {
     await h.issuance.waitForJob(`${id}-dup`, 30_000);
     const rows = await h.db.db.select().from(certificates).where(eq(certificates.requestId, id));
     expect(rows).toHaveLength(1);
-    expect((await h.queue.getJob(id))?.returnvalue).toEqual({ status: "skipped", reason: "not-pending" });
+    expect((await h.queue.getJob(id))?.returnvalue).toEqual({
+      status: "skipped",
+      reason: "not-pending",
+    });
     await Promise.all(workers.map((w) => w.close()));
   });
 });

@@ -6,15 +6,25 @@ import { openssl, scratchDir } from "./openssl";
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;
-const cas: Record<"RSA" | "EC", { id: string; certificate: string; profileId: string; file: string }> = {} as never;
+const cas: Record<
+  "RSA" | "EC",
+  { id: string; certificate: string; profileId: string; file: string }
+> = {} as never;
 
 beforeAll(async () => {
   h = await createHarness();
   s = await scratchDir();
   await h.startWorker(4);
-  for (const [family, keyAlgorithm] of [["RSA", "RSA_2048"], ["EC", "EC_secp384r1"]] as const) {
+  for (const [family, keyAlgorithm] of [
+    ["RSA", "RSA_2048"],
+    ["EC", "EC_secp384r1"],
+  ] as const) {
     const ca = await createRootCa(h, keyAlgorithm);
-    cas[family] = { ...ca, profileId: await createProfile(h, ca.id), file: await s.write(`${family}-root.pem`, ca.certificate) };
+    cas[family] = {
+      ...ca,
+      profileId: await createProfile(h, ca.id),
+      file: await s.write(`${family}-root.pem`, ca.certificate),
+    };
   }
 });
 afterAll(async () => {
@@ -58,7 +68,9 @@ describe.each(KEY_ALGORITHMS)("issuing a %s leaf", (keyAlgorithm) => {
       message: expect.any(String),
     });
     const id = res.body.certificateRequestId;
-    expect(res.headers.get("location")).toBe(`/api/v1/cert-manager/certificates/certificate-requests/${id}`);
+    expect(res.headers.get("location")).toBe(
+      `/api/v1/cert-manager/certificates/certificate-requests/${id}`,
+    );
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
 
     const request = await waitForRequest(h, id);
@@ -67,7 +79,8 @@ describe.each(KEY_ALGORITHMS)("issuing a %s leaf", (keyAlgorithm) => {
     expect(request.errorMessage).toBeNull();
 
     const bundle = await h.request<{ certificate: string; certificateChain: string }>(
-      "GET", `/api/v1/pki/certificates/${request.serialNumber}/certificate`,
+      "GET",
+      `/api/v1/pki/certificates/${request.serialNumber}/certificate`,
     );
     expect(bundle.body.certificate).toBe(request.certificate);
     const leaf = await s.write(`${keyAlgorithm}.pem`, request.certificate ?? "");
@@ -82,15 +95,23 @@ describe.each(KEY_ALGORITHMS)("issuing a %s leaf", (keyAlgorithm) => {
     expect(text).toContain("email:ops@example.test");
     expect(text).toContain("URI:spiffe://example.test/app");
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\n/);
-    expect(text).toMatch(/X509v3 Extended Key Usage: \s+TLS Web Server Authentication, TLS Web Client Authentication\n/);
+    expect(text).toMatch(
+      /X509v3 Extended Key Usage: \s+TLS Web Server Authentication, TLS Web Client Authentication\n/,
+    );
     expect(text).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
     expect(text).toContain("X509v3 Authority Key Identifier");
     expect(text).toContain("X509v3 Subject Key Identifier");
-    expect(text).toContain(`Signature Algorithm: ${family === "RSA" ? "sha" : "ecdsa-with-SHA"}${SIGNATURE[keyAlgorithm].slice(-3)}`);
+    expect(text).toContain(
+      `Signature Algorithm: ${family === "RSA" ? "sha" : "ecdsa-with-SHA"}${SIGNATURE[keyAlgorithm].slice(-3)}`,
+    );
 
-    const key = await h.request("GET", `/api/v1/pki/certificates/${request.serialNumber}/private-key`, {
-      headers: { accept: "application/x-pem-file" },
-    });
+    const key = await h.request(
+      "GET",
+      `/api/v1/pki/certificates/${request.serialNumber}/private-key`,
+      {
+        headers: { accept: "application/x-pem-file" },
+      },
+    );
     expect(key.status, key.text).toBe(200);
     expect(key.headers.get("cache-control")).toBe("no-store");
     const keyFile = await s.write(`${keyAlgorithm}.key`, key.text);
@@ -105,7 +126,11 @@ describe.each(KEY_ALGORITHMS)("issuing a %s leaf", (keyAlgorithm) => {
 
 describe("private keys and tokens", () => {
   it("poll shows privateKey only to tokens with certificates:read-private-key", async () => {
-    const res = await submit(h, { profileId: cas.EC.profileId, commonName: "keys.example.test", keyAlgorithm: "EC_prime256v1" });
+    const res = await submit(h, {
+      profileId: cas.EC.profileId,
+      commonName: "keys.example.test",
+      keyAlgorithm: "EC_prime256v1",
+    });
     const id = res.body.certificateRequestId;
     const reader = await h.token(["certificates:read"]);
     const withoutKey = await waitForRequest(h, id, reader);
@@ -115,10 +140,18 @@ describe("private keys and tokens", () => {
     const withKey = await waitForRequest(h, id, keyReader);
     expect(withKey.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
 
-    const json = await h.request("GET", `/api/v1/pki/certificates/${withKey.serialNumber}/private-key`, { token: keyReader });
+    const json = await h.request(
+      "GET",
+      `/api/v1/pki/certificates/${withKey.serialNumber}/private-key`,
+      { token: keyReader },
+    );
     expect(json.headers.get("content-type")).toContain("application/json");
     expect(json.body).toBe(withKey.privateKey);
-    const denied = await h.request("GET", `/api/v1/pki/certificates/${withKey.serialNumber}/private-key`, { token: reader });
+    const denied = await h.request(
+      "GET",
+      `/api/v1/pki/certificates/${withKey.serialNumber}/private-key`,
+      { token: reader },
+    );
     expect(denied.status).toBe(403);
   });
 });

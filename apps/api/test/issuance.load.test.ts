@@ -26,7 +26,9 @@ describe("200 submissions at once with two workers", () => {
     for (const s of submissions) expect(s.status, s.text).toBe(202);
     await Promise.all([h.startWorker(8), h.startWorker(8)]);
 
-    const requests = await Promise.all(submissions.map((s) => waitForRequest(h, s.body.certificateRequestId)));
+    const requests = await Promise.all(
+      submissions.map((s) => waitForRequest(h, s.body.certificateRequestId)),
+    );
     expect(requests.filter((r) => r.status !== "issued")).toEqual([]);
     const serials = new Set(requests.map((r) => r.serialNumber));
     expect(serials.size).toBe(200);

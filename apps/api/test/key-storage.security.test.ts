@@ -17,7 +17,11 @@ describe("private keys at rest", () => {
   it("no stored column holds a PEM or the DER of any private key", async () => {
     const ca = await createRootCa(h, "EC_prime256v1");
     const profileId = await createProfile(h, ca.id);
-    const res = await submit(h, { profileId, commonName: "rest.example.test", keyAlgorithm: "RSA_2048" });
+    const res = await submit(h, {
+      profileId,
+      commonName: "rest.example.test",
+      keyAlgorithm: "RSA_2048",
+    });
     const request = await waitForRequest(h, res.body.certificateRequestId);
     const leafKeyDer = derOf(request.privateKey ?? "");
     expect(leafKeyDer.length).toBeGreaterThan(600);
@@ -25,7 +29,11 @@ describe("private keys at rest", () => {
     const [caRow] = await h.db.db.select().from(certificateAuthorities);
     const [certRow] = await h.db.db.select().from(certificates);
     if (!caRow || !certRow?.encryptedPrivateKey) throw new Error("rows missing");
-    const caKeyDer = openPrivateKey({ kek: h.ctx.kek, sealed: caRow.encryptedPrivateKey, aad: `ca:${caRow.id}` });
+    const caKeyDer = openPrivateKey({
+      kek: h.ctx.kek,
+      sealed: caRow.encryptedPrivateKey,
+      aad: `ca:${caRow.id}`,
+    });
 
     const everything = Buffer.concat([
       Buffer.from(JSON.stringify([caRow, certRow])),
@@ -39,6 +47,12 @@ describe("private keys at rest", () => {
       expect(everything.includes(Buffer.from(der.toString("base64").slice(0, 64)))).toBe(false);
     }
     // The wrong key-encryption key cannot open it.
-    expect(() => openPrivateKey({ kek: Buffer.alloc(32), sealed: certRow.encryptedPrivateKey as Buffer, aad: `certificate:${certRow.id}` })).toThrow();
+    expect(() =>
+      openPrivateKey({
+        kek: Buffer.alloc(32),
+        sealed: certRow.encryptedPrivateKey as Buffer,
+        aad: `certificate:${certRow.id}`,
+      }),
+    ).toThrow();
   });
 });

@@ -13,7 +13,8 @@ export const errorSchema = (status: number) => ({
     error: str,
     ...(status === 403 ? { details: {} } : {}),
   },
-  required: status === 422 ? ["reqId", "statusCode", "error"] : ["reqId", "statusCode", "message", "error"],
+  required:
+    status === 422 ? ["reqId", "statusCode", "error"] : ["reqId", "statusCode", "message", "error"],
   additionalProperties: false,
 });
 
@@ -33,7 +34,16 @@ export const certificateRequest200 = {
     createdAt: { type: "string", format: "date-time" },
     updatedAt: { type: "string", format: "date-time" },
   },
-  required: ["status", "certificate", "certificateId", "privateKey", "serialNumber", "errorMessage", "createdAt", "updatedAt"],
+  required: [
+    "status",
+    "certificate",
+    "certificateId",
+    "privateKey",
+    "serialNumber",
+    "errorMessage",
+    "createdAt",
+    "updatedAt",
+  ],
   additionalProperties: false,
 };
 
@@ -75,6 +85,12 @@ export const issueCertificate200 = {
     serialNumber: str,
     certificateId: str,
   },
-  required: ["certificate", "issuingCaCertificate", "certificateChain", "serialNumber", "certificateId"],
+  required: [
+    "certificate",
+    "issuingCaCertificate",
+    "certificateChain",
+    "serialNumber",
+    "certificateId",
+  ],
   additionalProperties: false,
 };

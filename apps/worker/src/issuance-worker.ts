@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import {
   failRequest,
   ISSUANCE_QUEUE,
@@ -9,7 +10,6 @@ import {
 } from "@certq/core";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
 import { isPermanent } from "./is-permanent";
-import { hostname } from "node:os";
 
 export interface IssuanceWorkerOptions {
   ctx: ServiceContext;

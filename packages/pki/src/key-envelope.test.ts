@@ -16,7 +16,7 @@ describe("private key envelope", () => {
     expect(openPrivateKey({ kek, sealed, aad }).equals(keys.privateKeyPkcs8)).toBe(true);
 
     const pem = privateKeyPem(keys.privateKeyPkcs8);
-    const body = pem.split("\n").slice(1, -1).join("");
+    const body = pem.trim().split("\n").slice(1, -1).join("");
     expect(sealed.includes(keys.privateKeyPkcs8)).toBe(false);
     expect(sealed.includes(Buffer.from(pem))).toBe(false);
     expect(sealed.toString("latin1")).not.toContain("PRIVATE KEY");

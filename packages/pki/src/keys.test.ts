@@ -30,7 +30,7 @@ describe("generateKeyPair", () => {
       expect(keys.algorithm).toBe(algorithm);
       const pem = privateKeyPem(keys.privateKeyPkcs8);
       expect(pem).toMatch(
-        /^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END PRIVATE KEY-----$/,
+        /^-----BEGIN PRIVATE KEY-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END PRIVATE KEY-----\n$/,
       );
       const file = scratch.write(`${algorithm}.key`, pem);
       const description = opensslOk(["pkey", "-in", file, "-noout", "-text"]);

@@ -12,14 +12,14 @@ describe("splitPemBundle / joinPem", () => {
     expect(parts).toEqual([a, b]);
     expect(parts.every((part) => !part.includes("\r"))).toBe(true);
     const joined = joinPem(parts);
-    expect(joined).toBe(`${a}\n${b}\n`);
+    expect(joined).toBe(`${a}${b}`);
     expect(splitPemBundle(joined)).toEqual([a, b]);
     expect(splitPemBundle("")).toEqual([]);
     expect(joinPem([])).toBe("");
   });
 
   it("re-wraps long base64 lines at 64 characters", () => {
-    const oneLine = a.split("\n").slice(1, -1).join("");
+    const oneLine = a.trim().split("\n").slice(1, -1).join("");
     const [part] = splitPemBundle(
       `-----BEGIN CERTIFICATE-----\n${oneLine}\n-----END CERTIFICATE-----`,
     );

@@ -13,13 +13,12 @@ function wrapBase64(base64: string): string[] {
   return lines;
 }
 
-/** PEM text of `der` under `label`, "\n" line endings, no trailing newline. */
+/**
+ * PEM text of `der` under `label`, "\n" line endings and a final newline, as openssl writes
+ * it, so PEMs can be concatenated into bundles as they are.
+ */
 export function encodePem(label: string, der: Buffer): string {
-  return [
-    `-----BEGIN ${label}-----`,
-    ...wrapBase64(der.toString("base64")),
-    `-----END ${label}-----`,
-  ].join("\n");
+  return `${[`-----BEGIN ${label}-----`, ...wrapBase64(der.toString("base64")), `-----END ${label}-----`].join("\n")}\n`;
 }
 
 /**
@@ -46,14 +45,11 @@ export function decodePem(text: string, label: string, field: string): Buffer {
   return der;
 }
 
-/** Every "CERTIFICATE" block of `bundle`, in order, re-wrapped with "\n" line endings. */
+/** Every "CERTIFICATE" block of `bundle`, in order, re-wrapped as encodePem writes it. */
 export function splitPemBundle(bundle: string): string[] {
-  return [...bundle.matchAll(blockPattern("CERTIFICATE"))].map((match) =>
-    [
-      "-----BEGIN CERTIFICATE-----",
-      ...wrapBase64((match[1] ?? "").replace(/\s+/g, "")),
-      "-----END CERTIFICATE-----",
-    ].join("\n"),
+  return [...bundle.matchAll(blockPattern("CERTIFICATE"))].map(
+    (match) =>
+      `${["-----BEGIN CERTIFICATE-----", ...wrapBase64((match[1] ?? "").replace(/\s+/g, "")), "-----END CERTIFICATE-----"].join("\n")}\n`,
   );
 }
 

@@ -52,13 +52,17 @@ export async function resolveRequest(args: {
     keyAlgorithm = csr.keyAlgorithm;
   }
 
-  const resolved = applyDefaults(profileDefaultsSchema.parse(args.profile.defaults), {
-    ttl: a.ttl,
-    keyAlgorithm,
-    signatureAlgorithm: a.signatureAlgorithm,
-    keyUsages: a.keyUsages,
-    extendedKeyUsages: a.extendedKeyUsages,
-  }, ca.keyAlgorithm as KeyAlgorithm);
+  const resolved = applyDefaults(
+    profileDefaultsSchema.parse(args.profile.defaults),
+    {
+      ttl: a.ttl,
+      keyAlgorithm,
+      signatureAlgorithm: a.signatureAlgorithm,
+      keyUsages: a.keyUsages,
+      extendedKeyUsages: a.extendedKeyUsages,
+    },
+    ca.keyAlgorithm as KeyAlgorithm,
+  );
 
   if (commonName !== undefined) validateSubject({ commonName });
   altNames.forEach((altName, i) => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { KeyAlgorithm } from "@certq/pki";
+import { describe, expect, it } from "vitest";
 import { applyDefaults, type DefaultableFields, type ResolvedFields } from "./apply-defaults";
 
 const profile: DefaultableFields = {
@@ -38,7 +38,13 @@ describe("applyDefaults", () => {
         extendedKeyUsages: [],
       },
     ],
-    ["the profile's defaults for undefined fields", profile, {}, "EC_secp384r1", { ...profile } as ResolvedFields],
+    [
+      "the profile's defaults for undefined fields",
+      profile,
+      {},
+      "EC_secp384r1",
+      { ...profile } as ResolvedFields,
+    ],
     [
       "the request's values over the profile's",
       profile,
@@ -77,7 +83,11 @@ describe("applyDefaults", () => {
       profile,
       { keyAlgorithm: "EC_prime256v1" },
       "RSA_3072",
-      { ...profile, keyAlgorithm: "EC_prime256v1", signatureAlgorithm: "RSA-SHA256" } as ResolvedFields,
+      {
+        ...profile,
+        keyAlgorithm: "EC_prime256v1",
+        signatureAlgorithm: "RSA-SHA256",
+      } as ResolvedFields,
     ],
     [
       "an RSA key's usages when the profile has none and the key is RSA",
