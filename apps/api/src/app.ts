@@ -43,10 +43,22 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestId({ generator: () => `req-${crypto.randomUUID()}` }));
   app.use(async function provideContext(c, next) {
-    c.set("ctx", deps.ctx);
+    // A per-request logger, so every line a verb writes carries the request ID.
+    const log = deps.ctx.log.child({ reqId: c.get("requestId") });
+    c.set("ctx", { ...deps.ctx, log });
     c.set("issuance", deps.issuance);
     c.set("syncWaitMs", deps.syncWaitMs);
+    const started = performance.now();
     await next();
+    log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
   });
   app.use(limitBody);
   app.use(requireJsonBody);

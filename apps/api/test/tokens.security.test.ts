@@ -103,5 +103,8 @@ describe("token lifecycle", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("x-request-id")).toMatch(/^req-/);
     expect(res.body).toEqual({ ...errorShape(404), reqId: res.headers.get("x-request-id") });
+    const reqId = res.headers.get("x-request-id") ?? "none";
+    const lines = h.logs.filter((line) => line.includes(reqId)).map((line) => JSON.parse(line));
+    expect(lines).toContainEqual(expect.objectContaining({ reqId, path: "/no/such/route", status: 404 }));
   });
 });
