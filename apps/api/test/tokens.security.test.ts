@@ -105,6 +105,8 @@ describe("token lifecycle", () => {
     expect(res.body).toEqual({ ...errorShape(404), reqId: res.headers.get("x-request-id") });
     const reqId = res.headers.get("x-request-id") ?? "none";
     const lines = h.logs.filter((line) => line.includes(reqId)).map((line) => JSON.parse(line));
-    expect(lines).toContainEqual(expect.objectContaining({ reqId, path: "/no/such/route", status: 404 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ reqId, path: "/no/such/route", status: 404 }),
+    );
   });
 });
