@@ -121,6 +121,22 @@ describe.each(KEY_ALGORITHMS)("issuing a %s leaf", (keyAlgorithm) => {
     expect(fromKey.stdout).toBe(fromCert.stdout);
     // The poll shows the same key to a token allowed to read keys.
     expect(request.privateKey).toBe(key.text);
+
+    const details = await h.request<{ certificate: Record<string, unknown> }>(
+      "GET",
+      `/api/v1/pki/certificates/${request.serialNumber}`,
+    );
+    expect(details.status, details.text).toBe(200);
+    expect(details.body.certificate).toMatchObject({
+      id: request.certificateId,
+      serialNumber: request.serialNumber,
+      commonName: "app.example.test",
+      keyAlgorithm,
+      status: "active",
+      caId: ca.id,
+      profileId: ca.profileId,
+      requestId: id,
+    });
   });
 });
 
