@@ -1,4 +1,10 @@
-import { createIssuanceClient, createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
+import {
+  createAdmission,
+  createIssuanceClient,
+  createIssuanceQueue,
+  createRedis,
+  type Runtime,
+} from "@certq/core";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import { createApp } from "./app";
@@ -24,6 +30,13 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
   queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
   const issuance = await createIssuanceClient({
     queue,
+    admit: createAdmission({
+      queue,
+      redis,
+      prefix: config.queuePrefix,
+      maxQueueDepth: config.maxQueueDepth,
+      defaultTokenRate: config.tokenRateLimit,
+    }),
     eventsConnection: eventsRedis,
     prefix: config.queuePrefix,
   });

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import {
+  createAdmission,
   createIssuanceClient,
   createIssuanceQueue,
   createRedis,
@@ -56,9 +57,14 @@ export interface Harness {
  * One test file's world: its own database, its own queue prefix on the shared Redis, the
  * real app in-process, and workers on demand.
  */
-export async function createHarness(
-  options: { syncWaitMs?: number; attempts?: number } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  syncWaitMs?: number;
+  attempts?: number;
+  maxQueueDepth?: number;
+  tokenRateLimit?: number;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const logs: string[] = [];
   const log = createLogger({
@@ -75,7 +81,19 @@ export async function createHarness(
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const eventsRedis = createRedis(TEST_REDIS_URL, "worker");
   const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.attempts ?? 3 });
-  const issuance = await createIssuanceClient({ queue, eventsConnection: eventsRedis, prefix });
+  const admit = createAdmission({
+    queue,
+    redis,
+    prefix,
+    maxQueueDepth: options.maxQueueDepth ?? 10_000,
+    defaultTokenRate: options.tokenRateLimit ?? 0,
+  });
+  const issuance = await createIssuanceClient({
+    queue,
+    admit,
+    eventsConnection: eventsRedis,
+    prefix,
+  });
   const app = createApp({
     ctx,
     issuance,

@@ -18,6 +18,12 @@ export interface IssuanceWorkerOptions {
   concurrency: number;
   /** Recorded on each job as processedBy; defaults to host and pid. */
   name?: string;
+  /**
+   * How long a job's lock lives without renewal. Key generation runs off the event loop,
+   * so renewals keep flowing even during RSA-4096; a killed worker's jobs come back after
+   * about this long.
+   */
+  lockDurationMs?: number;
 }
 
 /**
@@ -64,6 +70,11 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
       prefix: options.prefix,
       concurrency: options.concurrency,
       name: options.name ?? `${hostname()}:${process.pid}`,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+      // A job that stalls this often is failed; it keeps the request pending, and the
+      // reconciler then gives it a fresh job.
+      maxStalledCount: 2,
     },
   );
 }

@@ -1,31 +1,67 @@
-import { createRedis, type Runtime } from "@certq/core";
+import { createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
 import { createIssuanceWorker } from "./issuance-worker";
+import { startReconciler } from "./reconciler";
+import { warnUnlessNoEviction } from "./redis-policy";
 
 export interface RunningWorker {
-  /** Stops taking jobs, waits for the running ones, closes connections. */
+  /**
+   * Stops taking jobs and waits for the running ones, at most the shutdown grace period;
+   * jobs still running then are left to expire their locks and return to the queue.
+   */
   close(): Promise<void>;
 }
 
 export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
-  const connection = createRedis(runtime.config.redisUrl, "worker");
-  connection.on("error", (error) =>
-    runtime.log.warn({ err: error.message }, "redis connection error"),
-  );
+  const { config, log, ctx } = runtime;
+  const connection = createRedis(config.redisUrl, "worker");
+  connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  await warnUnlessNoEviction(connection, log);
+
   const worker = createIssuanceWorker({
-    ctx: runtime.ctx,
+    ctx,
     connection,
-    prefix: runtime.config.queuePrefix,
-    concurrency: runtime.config.workerConcurrency,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    lockDurationMs: config.lockDurationMs,
   });
-  worker.on("error", (error) => runtime.log.error({ err: error.message }, "worker error"));
+  worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   await worker.waitUntilReady();
-  runtime.log.info(
-    { concurrency: runtime.config.workerConcurrency, prefix: runtime.config.queuePrefix },
+
+  const issuanceQueue = createIssuanceQueue({
+    connection,
+    prefix: config.queuePrefix,
+    attempts: config.jobAttempts,
+  });
+  const reconciler = await startReconciler({
+    ctx,
+    connection,
+    prefix: config.queuePrefix,
+    issuanceQueue,
+    intervalMs: config.reconcileIntervalMs,
+    maxAgeMs: config.pendingMaxAgeMs,
+  });
+  log.info(
+    { concurrency: config.workerConcurrency, prefix: config.queuePrefix },
     "certq worker started",
   );
+
   return {
     async close() {
-      await worker.close();
+      const graceful = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), config.shutdownGraceMs);
+      });
+      if ((await Promise.race([graceful, grace])) === "timeout") {
+        log.warn(
+          { graceMs: config.shutdownGraceMs },
+          "jobs still running after the grace period; leaving them to other workers",
+        );
+        await worker.close(true);
+      }
+      clearTimeout(timer);
+      await reconciler.close();
+      await issuanceQueue.close();
       connection.disconnect();
     },
   };

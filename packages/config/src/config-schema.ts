@@ -32,6 +32,18 @@ export const configEnvSchema = z.object({
   CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
   CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),
+  /** How often the reconciler re-enqueues pending requests whose job is missing. */
+  CERTQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+  /** A request still pending after this long is failed by the reconciler. */
+  CERTQ_PENDING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** BullMQ job lock; a job whose worker died is retried after about this long. */
+  CERTQ_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** How long a stopping worker waits for its running jobs before leaving them to others. */
+  CERTQ_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** Submissions get 429 while more jobs than this wait in the queue. */
+  CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
+  /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
+  CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
 });
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
@@ -51,6 +63,12 @@ export interface Config {
   jobAttempts: number;
   syncWaitMs: number;
   publicUrl: string;
+  reconcileIntervalMs: number;
+  pendingMaxAgeMs: number;
+  lockDurationMs: number;
+  shutdownGraceMs: number;
+  maxQueueDepth: number;
+  tokenRateLimit: number;
 }
 
 export function toConfig(env: ConfigEnv): Config {
@@ -68,5 +86,11 @@ export function toConfig(env: ConfigEnv): Config {
     jobAttempts: env.CERTQ_JOB_ATTEMPTS,
     syncWaitMs: env.CERTQ_SYNC_WAIT_MS,
     publicUrl: env.CERTQ_PUBLIC_URL.replace(/\/+$/, ""),
+    reconcileIntervalMs: env.CERTQ_RECONCILE_INTERVAL_MS,
+    pendingMaxAgeMs: env.CERTQ_PENDING_MAX_AGE_MS,
+    lockDurationMs: env.CERTQ_LOCK_DURATION_MS,
+    shutdownGraceMs: env.CERTQ_SHUTDOWN_GRACE_MS,
+    maxQueueDepth: env.CERTQ_MAX_QUEUE_DEPTH,
+    tokenRateLimit: env.CERTQ_TOKEN_RATE_LIMIT,
   };
 }

@@ -85,3 +85,15 @@ export class UnavailableError extends DomainError {
     this.name = "UnavailableError";
   }
 }
+
+/** Too many submissions: the queue is full or a token exceeds its rate (HTTP 429). */
+export class RateLimitedError extends DomainError {
+  readonly permanent = false;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = "RateLimitedError";
+  }
+}

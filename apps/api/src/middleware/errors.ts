@@ -6,6 +6,7 @@ import {
   IdempotencyMismatchError,
   NotFoundError,
   PolicyViolationError,
+  RateLimitedError,
   UnauthorizedError,
   UnavailableError,
 } from "@certq/core";
@@ -42,16 +43,29 @@ const UNAVAILABLE_CODES = new Set([
   "57P03", // cannot_connect_now
 ]);
 
-function isUnavailable(error: unknown): boolean {
+function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 3) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   const message = (error as Error).message ?? "";
-  return /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(message);
+  if (/Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED/.test(message)) {
+    return true;
+  }
+  // drizzle wraps the driver's error; AggregateError holds one per address tried.
+  const nested = [
+    (error as { cause?: unknown }).cause,
+    ...((error as { errors?: unknown[] }).errors ?? []),
+  ];
+  return nested.some((inner) => isUnavailable(inner, depth + 1));
 }
 
 /** The one place that turns an error into an HTTP response. */
 export function onError(error: Error, c: Context) {
   if (error instanceof ZodError) return validationFailure(c, error);
+  if (error instanceof RateLimitedError) {
+    c.header("Retry-After", String(error.retryAfterSeconds));
+    return errorBody(c, 429, error.message);
+  }
   if (error instanceof ForbiddenError) {
     return errorBody(c, 403, error.message, { requiredScope: error.requiredScope });
   }

@@ -5,6 +5,8 @@ import type { Scope } from "./scopes";
 export interface Principal {
   tokenId: string;
   scopes: readonly Scope[];
+  /** Submissions per second this token may make; null for the service default. */
+  rateLimitPerSecond?: number | null;
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

@@ -4,6 +4,7 @@ import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign, findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
+import type { Admit } from "../issuance/admission";
 import { findProfile } from "../profiles/find-profile";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
@@ -27,6 +28,8 @@ export async function submitCertificateRequest(args: {
   ctx: ServiceContext;
   principal: Principal;
   enqueue: Enqueue;
+  /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
+  admit: Admit;
   input: SubmitCertificateInput;
   idempotencyKey?: string;
 }): Promise<SubmittedRequest> {
@@ -52,6 +55,7 @@ export async function submitCertificateRequest(args: {
     csr,
     now,
   });
+  await args.admit(args.principal);
 
   const [row] = await ctx.db
     .insert(certificateRequests)

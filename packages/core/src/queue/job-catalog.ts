@@ -2,6 +2,8 @@ import { z } from "zod";
 
 /** The issuance queue's name; keys live under the configured hash-tag prefix, e.g. {certq}. */
 export const ISSUANCE_QUEUE = "issuance";
+/** Housekeeping (the reconciler), on its own queue so it never waits behind a backlog. */
+export const MAINTENANCE_QUEUE = "maintenance";
 
 /**
  * Every job name with its payload schema. Payloads carry IDs only: job data sits in clear
@@ -9,6 +11,7 @@ export const ISSUANCE_QUEUE = "issuance";
  */
 export const jobCatalog = {
   issue: z.strictObject({ requestId: z.uuid() }),
+  reconcile: z.strictObject({}),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -13,7 +13,12 @@ export async function authenticate(args: {
 }): Promise<Principal> {
   if (!args.tokenValue) throw new UnauthorizedError();
   const [row] = await args.ctx.db
-    .select({ id: accessTokens.id, scopes: accessTokens.scopes, expiresAt: accessTokens.expiresAt })
+    .select({
+      id: accessTokens.id,
+      scopes: accessTokens.scopes,
+      expiresAt: accessTokens.expiresAt,
+      rateLimitPerSecond: accessTokens.rateLimitPerSecond,
+    })
     .from(accessTokens)
     .where(eq(accessTokens.tokenHash, hashTokenValue(args.tokenValue)))
     .limit(1);
@@ -21,5 +26,9 @@ export async function authenticate(args: {
   if (row.expiresAt && row.expiresAt <= args.ctx.now()) {
     throw new UnauthorizedError("Access token has expired");
   }
-  return { tokenId: row.id, scopes: row.scopes as Scope[] };
+  return {
+    tokenId: row.id,
+    scopes: row.scopes as Scope[],
+    rateLimitPerSecond: row.rateLimitPerSecond,
+  };
 }

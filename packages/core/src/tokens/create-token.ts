@@ -11,6 +11,7 @@ export const createTokenInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(scopeSchema).min(1).max(16),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  rateLimitPerSecond: z.number().int().min(1).max(100_000).optional(),
 });
 export type CreateTokenInput = z.infer<typeof createTokenInputSchema>;
 
@@ -34,6 +35,7 @@ export async function createToken(args: {
       scopes: [...new Set(input.scopes)],
       tokenHash: hashTokenValue(value),
       expiresAt,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
     })
     .returning();
   if (!row) throw new Error("token insert returned no row");

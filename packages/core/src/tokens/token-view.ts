@@ -8,6 +8,7 @@ export const tokenViewSchema = z.object({
   scopes: z.array(scopeSchema),
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
+  rateLimitPerSecond: z.number().int().nullable(),
 });
 export type TokenView = z.infer<typeof tokenViewSchema>;
 
@@ -18,5 +19,6 @@ export function toTokenView(row: AccessTokenRow): TokenView {
     scopes: row.scopes as TokenView["scopes"],
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt?.toISOString() ?? null,
+    rateLimitPerSecond: row.rateLimitPerSecond,
   };
 }

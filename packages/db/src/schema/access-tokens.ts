@@ -1,4 +1,4 @@
-import { pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { timestamptz } from "./columns";
 
 export const accessTokens = pgTable(
@@ -11,6 +11,8 @@ export const accessTokens = pgTable(
     scopes: text("scopes").array().notNull(),
     createdAt: timestamptz("created_at").notNull().defaultNow(),
     expiresAt: timestamptz("expires_at"),
+    /** Submissions per second; null takes CERTQ_TOKEN_RATE_LIMIT. */
+    rateLimitPerSecond: integer("rate_limit_per_second"),
   },
   (t) => [uniqueIndex("access_tokens_token_hash_key").on(t.tokenHash)],
 );
