@@ -37,6 +37,7 @@ export const certificateRequests = pgTable(
       .on(t.tokenId, t.idempotencyKey)
       .where(sql`${t.idempotencyKey} is not null`),
     index("certificate_requests_status_created_at_idx").on(t.status, t.createdAt),
+    index("certificate_requests_created_at_idx").on(t.createdAt, t.id),
   ],
 );
 

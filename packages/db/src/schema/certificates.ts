@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { certificateAuthorities } from "./certificate-authorities";
 import { certificateProfiles } from "./certificate-profiles";
 import { certificateRequests } from "./certificate-requests";
@@ -34,6 +34,8 @@ export const certificates = pgTable(
     certificateChain: text("certificate_chain").notNull(),
     /** Null when the client kept its key (CSR signing). */
     encryptedPrivateKey: bytea("encrypted_private_key"),
+    /** OpenAI organization-certificate activation; unrelated to revocation. */
+    active: boolean("active").notNull().default(true),
     revokedAt: timestamptz("revoked_at"),
     revocationReason: text("revocation_reason"),
     ...timestamps,
@@ -42,7 +44,8 @@ export const certificates = pgTable(
     uniqueIndex("certificates_request_id_key").on(t.requestId),
     uniqueIndex("certificates_serial_number_key").on(t.serialNumber),
     index("certificates_ca_id_idx").on(t.caId),
-    index("certificates_created_at_idx").on(t.createdAt),
+    index("certificates_created_at_idx").on(t.createdAt, t.id),
+    index("certificates_ca_id_status_idx").on(t.caId, t.status),
   ],
 );
 

@@ -2,4 +2,6 @@ export * from "./access-tokens";
 export * from "./certificate-authorities";
 export * from "./certificate-profiles";
 export * from "./certificate-requests";
+export * from "./certificate-revocation-lists";
 export * from "./certificates";
+export * from "./uploaded-certificates";
