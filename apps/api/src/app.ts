@@ -14,17 +14,29 @@ import { registerListCas } from "./routes/cas/list";
 import { registerSignIntermediate } from "./routes/cas/sign-intermediate";
 import { registerUpdateCa } from "./routes/cas/update";
 import { registerGetCertificateRequest } from "./routes/certificate-requests/get";
+import { registerListCertificateRequests } from "./routes/certificate-requests/list";
 import { registerCertificateDetails } from "./routes/certificates/details";
 import { registerIssueCertificateV3 } from "./routes/certificates/issue-v3";
+import { registerListCertificates } from "./routes/certificates/list";
 import { registerGetPrivateKey } from "./routes/certificates/private-key";
 import { registerSubmitCertificate } from "./routes/certificates/submit";
 import { type ReadinessChecks, registerHealth } from "./routes/health/health";
+import { registerActivateOrganizationCertificates } from "./routes/organization-certificates/activate";
+import { registerDeactivateOrganizationCertificates } from "./routes/organization-certificates/deactivate";
+import { registerDeleteOrganizationCertificate } from "./routes/organization-certificates/delete";
 import { registerGetOrganizationCertificate } from "./routes/organization-certificates/get";
+import { registerListOrganizationCertificates } from "./routes/organization-certificates/list";
+import { registerRenameOrganizationCertificate } from "./routes/organization-certificates/rename";
+import { registerUploadOrganizationCertificate } from "./routes/organization-certificates/upload";
 import { registerCreateProfile } from "./routes/profiles/create";
 import { registerDeleteProfile } from "./routes/profiles/delete";
 import { registerGetProfile } from "./routes/profiles/get";
 import { registerListProfiles } from "./routes/profiles/list";
 import { registerUpdateProfile } from "./routes/profiles/update";
+import { registerGetCaCertificateDer } from "./routes/revocation/ca-certificate-der";
+import { registerGetCrl } from "./routes/revocation/crl";
+import { registerOcsp } from "./routes/revocation/ocsp";
+import { registerRevokeCertificate } from "./routes/revocation/revoke";
 import { registerCreateToken } from "./routes/tokens/create";
 import { registerDeleteToken } from "./routes/tokens/delete";
 import { registerListTokens } from "./routes/tokens/list";
@@ -34,6 +46,8 @@ export interface AppDeps {
   issuance: IssuanceClient;
   /** How long POST /api/v3/pki/certificates/issue-certificate waits for the worker. */
   syncWaitMs: number;
+  /** Queues a rebuild of a CA's CRL after a revocation. */
+  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
   readiness: ReadinessChecks;
 }
 
@@ -48,6 +62,7 @@ export function createApp(deps: AppDeps) {
     c.set("ctx", { ...deps.ctx, log });
     c.set("issuance", deps.issuance);
     c.set("syncWaitMs", deps.syncWaitMs);
+    c.set("scheduleCrlRebuild", deps.scheduleCrlRebuild);
     const started = performance.now();
     await next();
     log.info(
@@ -83,11 +98,23 @@ export function createApp(deps: AppDeps) {
   registerUpdateProfile(app);
   registerDeleteProfile(app);
   registerSubmitCertificate(app);
+  registerListCertificateRequests(app);
   registerGetCertificateRequest(app);
+  registerListCertificates(app);
   registerIssueCertificateV3(app);
   registerGetPrivateKey(app);
   registerCertificateDetails(app);
   registerGetOrganizationCertificate(app);
+  registerListOrganizationCertificates(app);
+  registerUploadOrganizationCertificate(app);
+  registerActivateOrganizationCertificates(app);
+  registerDeactivateOrganizationCertificates(app);
+  registerRenameOrganizationCertificate(app);
+  registerDeleteOrganizationCertificate(app);
+  registerRevokeCertificate(app);
+  registerGetCrl(app);
+  registerGetCaCertificateDer(app);
+  registerOcsp(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

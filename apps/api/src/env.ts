@@ -7,6 +7,7 @@ export interface AppEnv {
     ctx: ServiceContext;
     issuance: IssuanceClient;
     syncWaitMs: number;
+    scheduleCrlRebuild: (caId: string) => Promise<unknown>;
     principal: Principal;
   };
 }

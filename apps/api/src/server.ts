@@ -2,7 +2,9 @@ import {
   createAdmission,
   createIssuanceClient,
   createIssuanceQueue,
+  createMaintenanceQueue,
   createRedis,
+  enqueueCrlRebuild,
   type Runtime,
 } from "@certq/core";
 import { serve } from "@hono/node-server";
@@ -40,9 +42,12 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
     eventsConnection: eventsRedis,
     prefix: config.queuePrefix,
   });
+  const maintenance = createMaintenanceQueue({ connection: redis, prefix: config.queuePrefix });
+  maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
   const app = createApp({
     ctx: runtime.ctx,
     issuance,
+    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
     syncWaitMs: config.syncWaitMs,
     readiness: {
       postgres: () => runtime.ctx.db.execute(sql`select 1`),
@@ -63,6 +68,7 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await issuance.close();
       await queue.close();
+      await maintenance.close();
       redis.disconnect();
       eventsRedis.disconnect();
     },

@@ -5,14 +5,17 @@ import {
   createAdmission,
   createIssuanceClient,
   createIssuanceQueue,
+  createMaintenanceQueue,
   createRedis,
+  enqueueCrlRebuild,
   ensureAdminToken,
   type IssuanceClient,
   type IssuanceQueue,
+  type MaintenanceQueue,
   type ServiceContext,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
-import { createIssuanceWorker, type IssuanceWorker } from "@certq/worker";
+import { createIssuanceWorker, type IssuanceWorker, startMaintenance } from "@certq/worker";
 import { sql } from "drizzle-orm";
 import { createApp } from "../src/app";
 
@@ -37,6 +40,7 @@ export interface Harness {
   db: TestDatabase;
   ctx: ServiceContext;
   queue: IssuanceQueue;
+  maintenance: MaintenanceQueue;
   issuance: IssuanceClient;
   adminToken: string;
   /** Every log line written so far, as raw JSON text. */
@@ -46,6 +50,10 @@ export interface Harness {
     path: string,
     options?: RequestOptions,
   ): Promise<ApiResponse<T>>;
+  /** The app itself, e.g. to serve it over a real socket. */
+  app: ReturnType<typeof createApp>;
+  /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
+  startMaintenance(): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -76,7 +84,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       },
     }),
   });
-  const ctx: ServiceContext = { db: db.db, log, kek: randomBytes(32), now: () => new Date() };
+  const ctx: ServiceContext = {
+    db: db.db,
+    log,
+    kek: randomBytes(32),
+    now: () => new Date(),
+    publicUrl: "http://certq.test:8080",
+  };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");
   const eventsRedis = createRedis(TEST_REDIS_URL, "worker");
@@ -94,21 +108,25 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     eventsConnection: eventsRedis,
     prefix,
   });
+  const maintenance = createMaintenanceQueue({ connection: redis, prefix });
   const app = createApp({
     ctx,
     issuance,
+    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
     syncWaitMs: options.syncWaitMs ?? 20_000,
     readiness: { postgres: () => db.db.execute(sql`select 1`), redis: () => redis.ping() },
   });
   const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
   await ensureAdminToken({ ctx, value: adminToken });
   const workers: IssuanceWorker[] = [];
+  const closers: (() => Promise<void>)[] = [];
   let workerCount = 0;
 
   const harness: Harness = {
     db,
     ctx,
     queue,
+    maintenance,
     issuance,
     adminToken,
     logs,
@@ -128,6 +146,22 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         parsed = JSON.parse(text);
       } catch {}
       return { status: res.status, headers: res.headers, body: parsed as never, text };
+    },
+    app,
+    async startMaintenance() {
+      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const running = await startMaintenance({
+        ctx,
+        connection,
+        prefix,
+        issuanceQueue: queue,
+        reconcileIntervalMs: 60_000,
+        pendingMaxAgeMs: 3_600_000,
+      });
+      closers.push(async () => {
+        await running.close();
+        connection.disconnect();
+      });
     },
     async startWorker(concurrency = 4) {
       const connection = createRedis(TEST_REDIS_URL, "worker");
@@ -153,9 +187,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      for (const close of closers) await close();
       await issuance.close();
       await queue.obliterate({ force: true }).catch(() => {});
       await queue.close();
+      await maintenance.obliterate({ force: true }).catch(() => {});
+      await maintenance.close();
       redis.disconnect();
       eventsRedis.disconnect();
       await db.drop();

@@ -94,3 +94,23 @@ export const issueCertificate200 = {
   ],
   additionalProperties: false,
 };
+
+/** OpenAI's error envelope, for the organization certificates family (seeds/003). */
+export const openAiErrorSchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        message: str,
+        type: str,
+        param: { type: ["string", "null"] },
+        code: { type: ["string", "null"] },
+      },
+      required: ["message", "type", "param", "code"],
+      additionalProperties: false,
+    },
+  },
+  required: ["error"],
+  additionalProperties: false,
+};

@@ -1,2 +1,3 @@
 export * from "./issuance-worker";
+export * from "./maintenance";
 export * from "./start-worker";

@@ -1,6 +1,6 @@
 import { createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
 import { createIssuanceWorker } from "./issuance-worker";
-import { startReconciler } from "./reconciler";
+import { startMaintenance } from "./maintenance";
 import { warnUnlessNoEviction } from "./redis-policy";
 
 export interface RunningWorker {
@@ -32,13 +32,13 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
     prefix: config.queuePrefix,
     attempts: config.jobAttempts,
   });
-  const reconciler = await startReconciler({
+  const maintenance = await startMaintenance({
     ctx,
     connection,
     prefix: config.queuePrefix,
     issuanceQueue,
-    intervalMs: config.reconcileIntervalMs,
-    maxAgeMs: config.pendingMaxAgeMs,
+    reconcileIntervalMs: config.reconcileIntervalMs,
+    pendingMaxAgeMs: config.pendingMaxAgeMs,
   });
   log.info(
     { concurrency: config.workerConcurrency, prefix: config.queuePrefix },
@@ -60,7 +60,7 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
         await worker.close(true);
       }
       clearTimeout(timer);
-      await reconciler.close();
+      await maintenance.close();
       await issuanceQueue.close();
       connection.disconnect();
     },

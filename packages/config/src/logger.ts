@@ -30,6 +30,13 @@ function scrubPrivateKeys(value: unknown, depth = 0): unknown {
     return PRIVATE_KEY_MARKER.test(value) ? "[REDACTED PRIVATE KEY]" : value;
   }
   if (depth > 4 || value === null || typeof value !== "object") return value;
+  // Error's message and stack are not enumerable: copy them, or the log shows `{}`.
+  if (value instanceof Error) {
+    return scrubPrivateKeys(
+      { type: value.name, message: value.message, stack: value.stack },
+      depth + 1,
+    );
+  }
   if (Array.isArray(value)) return value.map((v) => scrubPrivateKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubPrivateKeys(v, depth + 1);

@@ -8,4 +8,6 @@ export interface ServiceContext {
   /** The key-encryption key for private keys at rest (32 bytes). */
   kek: Buffer;
   now: () => Date;
+  /** Where relying parties reach this service: CRL, caIssuers and OCSP URLs start here. */
+  publicUrl: string;
 }

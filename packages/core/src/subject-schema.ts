@@ -3,13 +3,26 @@ import { z } from "zod";
 // Control characters have no place in a certificate name and are a classic injection vector.
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 
+/**
+ * Free text we store (names, descriptions): no control characters (Postgres refuses NUL)
+ * and no lone surrogates (Postgres refuses them in JSON).
+ */
+export function plainText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    .refine((v) => v.isWellFormed(), "must be well-formed Unicode");
+}
+
 /** A distinguished-name attribute value; bounds are RFC 5280's upper bounds. */
 export function dnValue(max: number) {
   return z
     .string()
     .trim()
     .max(max)
-    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters")
+    .refine((v) => v.isWellFormed(), "must be well-formed Unicode");
 }
 
 export const subjectFieldsSchema = {
@@ -29,7 +42,10 @@ export const subjectFieldsSchema = {
 export const isoDateSchema = z
   .string()
   .max(64)
-  .regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, "must be an ISO 8601 date")
+  .regex(
+    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/,
+    "must be an ISO 8601 date",
+  )
   .refine((v) => !Number.isNaN(Date.parse(v)) && calendarDateExists(v), "must be a valid date")
   .transform((v) => new Date(v));
 

@@ -455,3 +455,100 @@ describe("issuer names", () => {
     );
   });
 });
+
+describe("revocation pointers", () => {
+  const fixture = (async () => {
+    const caKeys = await generateKeyPair("EC_prime256v1");
+    const ca = await rootCa(caKeys, "Pointer CA");
+    const leafKeys = await generateKeyPair("EC_prime256v1");
+    const base: CertificateInput = {
+      subject: { commonName: "pointed.example.com" },
+      publicKeySpki: leafKeys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: signer(ca, caKeys),
+    };
+    return { base, caFile: scratch.write("pointer-ca.pem", ca) };
+  })();
+
+  it("writes CRL Distribution Points and AIA that openssl reads, and still verifies", async () => {
+    const { base, caFile } = await fixture;
+    const pem = await createCertificate({
+      ...base,
+      crlDistributionPointUrl: "http://pki.example.com/crl/ca-1.crl",
+      authorityInfoAccess: {
+        caIssuersUrl: "http://pki.example.com/ca/ca-1.der",
+        ocspUrl: "http://pki.example.com/ocsp",
+      },
+    });
+    const output = text(pem);
+    expect(output).toMatch(
+      /X509v3 CRL Distribution Points: ?\n\s+Full Name:\n\s+URI:http:\/\/pki\.example\.com\/crl\/ca-1\.crl\n/,
+    );
+    expect(output).toMatch(/Authority Information Access: ?\n/);
+    expect(output).toContain("CA Issuers - URI:http://pki.example.com/ca/ca-1.der");
+    expect(output).toContain("OCSP - URI:http://pki.example.com/ocsp");
+    // Neither is critical: clients that ignore them must still accept the certificate.
+    expect(output).not.toMatch(/(CRL Distribution Points|Authority Information Access): critical/);
+    expect(opensslOk(["x509", "-noout", "-ocsp_uri"], pem).trim()).toBe(
+      "http://pki.example.com/ocsp",
+    );
+    const result = verify(caFile, scratch.write("pointed.pem", pem));
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("writes only the access methods given, and nothing when none is", async () => {
+    const { base } = await fixture;
+    const ocspOnly = text(
+      await createCertificate({ ...base, authorityInfoAccess: { ocspUrl: "http://ocsp.test" } }),
+    );
+    expect(ocspOnly).toContain("OCSP - URI:http://ocsp.test");
+    expect(ocspOnly).not.toContain("CA Issuers");
+    expect(ocspOnly).not.toContain("CRL Distribution Points");
+
+    for (const input of [base, { ...base, authorityInfoAccess: {} }]) {
+      const output = text(await createCertificate(input));
+      expect(output).not.toContain("Authority Information Access");
+      expect(output).not.toContain("CRL Distribution Points");
+    }
+  });
+
+  it("puts them on CA certificates too", async () => {
+    const keys = await generateKeyPair("RSA_2048");
+    const pem = await createCertificate({
+      subject: { commonName: "Pointed Root" },
+      publicKeySpki: keys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: "RSA-SHA256",
+      issuer: selfSigned(keys),
+      ca: { maxPathLength: 0 },
+      crlDistributionPointUrl:
+        "ldap://ldap.example.com/cn=Pointed%20Root?certificateRevocationList",
+      authorityInfoAccess: { caIssuersUrl: "http://pki.example.com/root.der" },
+    });
+    const output = text(pem);
+    expect(output).toContain(
+      "URI:ldap://ldap.example.com/cn=Pointed%20Root?certificateRevocationList",
+    );
+    expect(output).toContain("CA Issuers - URI:http://pki.example.com/root.der");
+  });
+
+  it("refuses URLs that are not absolute ASCII URIs", async () => {
+    const { base } = await fixture;
+    for (const url of ["", "not a url", "/relative/path", "http://bücher.example/crl"]) {
+      await expect(
+        createCertificate({ ...base, crlDistributionPointUrl: url }),
+      ).rejects.toMatchObject({ name: "PkiError", field: "crlDistributionPointUrl" });
+      await expect(
+        createCertificate({ ...base, authorityInfoAccess: { ocspUrl: url } }),
+      ).rejects.toMatchObject({ name: "PkiError", field: "authorityInfoAccess" });
+      await expect(
+        createCertificate({ ...base, authorityInfoAccess: { caIssuersUrl: url } }),
+      ).rejects.toMatchObject({ field: "authorityInfoAccess" });
+    }
+  });
+});

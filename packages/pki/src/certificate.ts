@@ -1,39 +1,32 @@
-import {
-  type KeyAlgorithm,
-  SIGNATURE_ALGORITHMS,
-  type SignatureAlgorithm,
-  signatureAlgorithmFits,
-} from "./algorithms";
+import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { validateAltName } from "./alt-names";
-import { canSignCertificates, parseCertificateDetails } from "./certificate-info";
 import { readCertificate } from "./certificate-parts";
 import { PkiError } from "./errors";
 import {
+  authorityInfoAccessExtension,
   authorityKeyIdentifierExtension,
   caExtensions,
   checkExtendedKeyUsages,
   checkKeyUsages,
-  decodeSubjectKeyIdentifier,
-  EXTENSION_OIDS,
-  findExtension,
+  crlDistributionPointsExtension,
   leafExtensions,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
 } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
-import { keyAlgorithmOfPrivateKey, keyAlgorithmOfSpki, privateKeyMatchesPublicKey } from "./keys";
+import { keyAlgorithmOfSpki, privateKeyMatchesPublicKey } from "./keys";
 import { type SubjectInput, subjectIsEmpty, subjectToName, validateSubject } from "./names";
 import { encodePem } from "./pem";
+import {
+  checkDeclaredKeyAlgorithm,
+  checkSignatureAlgorithm,
+  loadSigner,
+  type SignerInput,
+} from "./signer";
 import { importSigningKey, webCrypto } from "./signing-key";
+import { checkDate, isLaterInSeconds } from "./time";
 import type { AltName, ExtendedKeyUsage, KeyUsage } from "./usages";
 import * as x509 from "./x509";
-
-/** An issuing CA: its certificate and its private key. */
-export interface SignerInput {
-  certificatePem: string;
-  privateKeyPkcs8: Buffer;
-  keyAlgorithm: KeyAlgorithm;
-}
 
 export interface CertificateInput {
   subject: SubjectInput;
@@ -54,6 +47,10 @@ export interface CertificateInput {
   extendedKeyUsages?: ExtendedKeyUsage[];
   /** SAN, critical when the subject is empty. */
   altNames?: AltName[];
+  /** CRL Distribution Points (non-critical) with this one fullName URI. */
+  crlDistributionPointUrl?: string;
+  /** Authority Information Access (non-critical); absent when neither URL is given. */
+  authorityInfoAccess?: { caIssuersUrl?: string; ocspUrl?: string };
 }
 
 interface Signer {
@@ -64,24 +61,11 @@ interface Signer {
   authorityKeyId: Buffer;
 }
 
-// X.509 Time cannot express years outside 0000..9999 and UTCTime starts in 1950.
-const EARLIEST = Date.UTC(1950, 0, 1);
-const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
-
 function checkValidity(notBefore: Date, notAfter: Date): void {
-  for (const [field, date] of [
-    ["notBefore", notBefore],
-    ["notAfter", notAfter],
-  ] as const) {
-    if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-      throw new PkiError(`${field} must be a valid date`, field);
-    }
-    if (date.getTime() < EARLIEST || date.getTime() > LATEST) {
-      throw new PkiError(`${field} must lie between 1950 and 9999`, field);
-    }
-  }
+  checkDate(notBefore, "notBefore");
+  checkDate(notAfter, "notAfter");
   // X.509 times have whole seconds, so compare what will actually be encoded.
-  if (Math.floor(notAfter.getTime() / 1000) <= Math.floor(notBefore.getTime() / 1000)) {
+  if (!isLaterInSeconds(notAfter, notBefore)) {
     throw new PkiError("notAfter must be later than notBefore", "notAfter");
   }
 }
@@ -119,47 +103,26 @@ function checkSubjectAndAltNames(input: CertificateInput): AltName[] {
   return altNames;
 }
 
-function checkDeclaredKeyAlgorithm(pkcs8: Buffer, declared: KeyAlgorithm): void {
-  const actual = keyAlgorithmOfPrivateKey(pkcs8, "issuer");
-  if (actual !== declared) {
-    throw new PkiError(`the signing key is ${actual}, not ${declared}`, "issuer");
-  }
-}
-
 function resolveSigner(input: CertificateInput, subjectKeyId: Buffer): Signer {
   const { issuer } = input;
   if ("selfSigned" in issuer) {
     const { privateKeyPkcs8, keyAlgorithm } = issuer.selfSigned;
-    checkDeclaredKeyAlgorithm(privateKeyPkcs8, keyAlgorithm);
+    checkDeclaredKeyAlgorithm(privateKeyPkcs8, keyAlgorithm, "issuer");
     if (!privateKeyMatchesPublicKey(privateKeyPkcs8, input.publicKeySpki)) {
       throw new PkiError("the self-signing private key does not match publicKeySpki", "issuer");
     }
     return { privateKeyPkcs8, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
   }
 
-  const parsed = parseCertificateDetails(issuer.certificatePem, "issuer");
-  if (!canSignCertificates(parsed)) {
-    throw new PkiError(
-      "the issuer certificate is not a CA allowed to sign certificates (needs CA:TRUE and keyCertSign)",
-      "issuer",
-    );
-  }
-  if (input.ca && parsed.info.maxPathLength === 0) {
+  const signer = loadSigner(issuer, "issuer", "certificates");
+  if (input.ca && signer.certificate.info.maxPathLength === 0) {
     throw new PkiError("the issuer has pathLen 0 and cannot issue CA certificates", "ca");
   }
-  checkDeclaredKeyAlgorithm(issuer.privateKeyPkcs8, issuer.keyAlgorithm);
-  if (!privateKeyMatchesPublicKey(issuer.privateKeyPkcs8, parsed.parts.spki)) {
-    throw new PkiError("the issuer's private key does not match its certificate", "issuer");
-  }
-  const skiExtension = findExtension(parsed.parts.extensions, EXTENSION_OIDS.subjectKeyIdentifier);
   return {
-    privateKeyPkcs8: issuer.privateKeyPkcs8,
-    keyAlgorithm: issuer.keyAlgorithm,
-    issuerName: parsed.parts.subject,
-    // An issuer without an SKI (some old external roots) gets the one it would have had.
-    authorityKeyId: skiExtension
-      ? decodeSubjectKeyIdentifier(skiExtension.value)
-      : subjectKeyIdentifier(parsed.parts.spki),
+    privateKeyPkcs8: signer.privateKeyPkcs8,
+    keyAlgorithm: signer.keyAlgorithm,
+    issuerName: signer.certificate.parts.subject,
+    authorityKeyId: signer.keyIdentifier,
   };
 }
 
@@ -172,21 +135,16 @@ function copy(buffer: Buffer): Uint8Array {
  * 1), AKI = the issuer's SKI (= the SKI for self-signed), BasicConstraints (critical). CA:
  * CA:TRUE with pathLen, KeyUsage keyCertSign|cRLSign|digitalSignature (critical), no EKU, and
  * keyUsages/extendedKeyUsages are ignored. Leaf: CA:FALSE, the requested KeyUsage (critical)
- * and EKU. SAN when altNames are given, critical when the subject is empty. The issuer DN is
- * the issuer certificate's subject byte for byte. Throws PkiError naming the field for bad
- * input, a signature algorithm that does not fit the signing key, an issuer that is not a CA,
- * or a signing key that does not match the issuer certificate.
+ * and EKU. SAN when altNames are given, critical when the subject is empty. CRL Distribution
+ * Points and Authority Information Access (both non-critical) when their URLs are given. The
+ * issuer DN is the issuer certificate's subject byte for byte. Throws PkiError naming the
+ * field for bad input, a signature algorithm that does not fit the signing key, an issuer that
+ * is not a CA, or a signing key that does not match the issuer certificate.
  */
 export async function createCertificate(input: CertificateInput): Promise<string> {
   const altNames = checkSubjectAndAltNames(input);
   checkSerialNumber(input.serialNumber);
   checkValidity(input.notBefore, input.notAfter);
-  if (!SIGNATURE_ALGORITHMS.includes(input.signatureAlgorithm)) {
-    throw new PkiError(
-      `unknown signature algorithm "${input.signatureAlgorithm}"`,
-      "signatureAlgorithm",
-    );
-  }
   keyAlgorithmOfSpki(input.publicKeySpki, "publicKeySpki");
   const keyUsages = checkKeyUsages(input.keyUsages ?? [], "keyUsages");
   const extendedKeyUsages = checkExtendedKeyUsages(
@@ -197,15 +155,18 @@ export async function createCertificate(input: CertificateInput): Promise<string
     // RFC 5280 4.2.1.3: keyCertSign requires CA:TRUE.
     throw new PkiError("key_cert_sign is only for CA certificates", "keyUsages");
   }
+  const revocationExtensions = [
+    ...(input.crlDistributionPointUrl === undefined
+      ? []
+      : [crlDistributionPointsExtension(input.crlDistributionPointUrl)]),
+    ...(input.authorityInfoAccess === undefined
+      ? []
+      : authorityInfoAccessExtension(input.authorityInfoAccess)),
+  ];
 
   const subjectKeyId = subjectKeyIdentifier(input.publicKeySpki);
   const signer = resolveSigner(input, subjectKeyId);
-  if (!signatureAlgorithmFits(input.signatureAlgorithm, signer.keyAlgorithm)) {
-    throw new PkiError(
-      `signature algorithm ${input.signatureAlgorithm} does not fit the signing key (${signer.keyAlgorithm})`,
-      "signatureAlgorithm",
-    );
-  }
+  checkSignatureAlgorithm(input.signatureAlgorithm, signer.keyAlgorithm);
 
   const subjectName = subjectToName(input.subject);
   const extensions = [
@@ -217,6 +178,7 @@ export async function createCertificate(input: CertificateInput): Promise<string
     ...(altNames.length > 0
       ? [subjectAltNameExtension(altNames, subjectIsEmpty(input.subject))]
       : []),
+    ...revocationExtensions,
   ];
   const { privateKey, signingAlgorithm } = await importSigningKey({
     privateKeyPkcs8: signer.privateKeyPkcs8,

@@ -7,10 +7,19 @@ export const TAG = {
   integer: 0x02,
   bitString: 0x03,
   octetString: 0x04,
+  null: 0x05,
   oid: 0x06,
+  enumerated: 0x0a,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
   sequence: 0x30,
   set: 0x31,
 } as const;
+
+/** The tag of an EXPLICIT context-specific [n]: constructed, wrapping the inner element. */
+export function contextTag(n: number): number {
+  return 0xa0 | n;
+}
 
 export interface DerElement {
   tag: number;
@@ -119,4 +128,43 @@ export function encodeElement(tag: number, content: Buffer): Buffer {
     header = Buffer.from([tag, 0x80 | lengthBytes.length, ...lengthBytes]);
   }
   return Buffer.concat([header, content]);
+}
+
+export function encodeSequence(items: Buffer[]): Buffer {
+  return encodeElement(TAG.sequence, Buffer.concat(items));
+}
+
+export function encodeOid(oid: string): Buffer {
+  const arcs = oid.split(".").map(Number);
+  const [first, second, ...others] = arcs;
+  if (first === undefined || second === undefined || !arcs.every(Number.isSafeInteger)) {
+    throw new DerError(`invalid OID ${oid}`);
+  }
+  const bytes: number[] = [];
+  for (const arc of [first * 40 + second, ...others]) {
+    // Base 128, most significant group first, every group but the last with its top bit set.
+    const groups = [arc % 128];
+    for (let high = Math.floor(arc / 128); high > 0; high = Math.floor(high / 128)) {
+      groups.unshift(0x80 | (high % 128));
+    }
+    bytes.push(...groups);
+  }
+  return encodeElement(TAG.oid, Buffer.from(bytes));
+}
+
+/** The content octets of a non-negative INTEGER: minimal, zero-padded when the top bit is set. */
+export function unsignedIntegerContent(value: bigint): Buffer {
+  if (value < 0n) throw new DerError("negative INTEGER");
+  const hex = value.toString(16);
+  const bytes = Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, "hex");
+  return (bytes[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+}
+
+/** Whether `content` is a minimally encoded DER INTEGER (X.690 8.3.2). */
+export function isMinimalInteger(content: Buffer): boolean {
+  if (content.length === 0) return false;
+  if (content.length === 1) return true;
+  const first = content[0] as number;
+  const second = content[1] as number;
+  return !((first === 0x00 && second < 0x80) || (first === 0xff && second >= 0x80));
 }

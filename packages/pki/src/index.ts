@@ -1,8 +1,9 @@
 export * from "./algorithms";
 export { validateAltName } from "./alt-names";
-export { type CertificateInput, createCertificate, type SignerInput } from "./certificate";
+export { type CertificateInput, createCertificate } from "./certificate";
 export { type CertificateInfo, parseCertificate } from "./certificate-info";
 export { buildChain, verifyIssuedBy } from "./chain";
+export { type CrlEntry, type CrlInput, createCrl } from "./crl";
 export { type CsrInput, createCsr, type ParsedCsr, parseCsr } from "./csr";
 export { PkiError } from "./errors";
 export { openPrivateKey, sealPrivateKey } from "./key-envelope";
@@ -21,6 +22,21 @@ export {
   subjectToString,
   validateSubject,
 } from "./names";
+export {
+  createOcspResponse,
+  issuerMatches,
+  type OcspCertificateStatus,
+  type OcspErrorStatus,
+  type OcspHashAlgorithm,
+  type OcspRequestEntry,
+  type OcspResponseInput,
+  type OcspSingleResponse,
+  ocspErrorResponse,
+  type ParsedOcspRequest,
+  parseOcspRequest,
+} from "./ocsp";
 export { joinPem, splitPemBundle } from "./pem";
+export { REVOCATION_REASONS, type RevocationReason } from "./revocation-reason";
 export { generateSerialNumber } from "./serial-number";
+export type { SignerInput } from "./signer";
 export * from "./usages";

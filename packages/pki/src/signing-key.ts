@@ -1,6 +1,7 @@
-import { webcrypto } from "node:crypto";
+import { createPrivateKey, type KeyObject, sign, webcrypto } from "node:crypto";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { keyFamily } from "./algorithms";
+import { encodeElement, encodeOid, encodeSequence, TAG } from "./der";
 import { PkiError } from "./errors";
 
 // @peculiar/x509 signs through WebCrypto; node's implementation runs on the libuv pool.
@@ -81,4 +82,61 @@ export async function importPublicKey(args: {
   } catch (error) {
     throw new PkiError(`cannot import the public key: ${(error as Error).message}`, args.field);
   }
+}
+
+// RFC 4055 gives RSA signatures NULL parameters; RFC 5758 gives ECDSA ones none at all.
+const SIGNATURE_OIDS: Record<SignatureAlgorithm, { oid: string; nullParameters: boolean }> = {
+  "RSA-SHA256": { oid: "1.2.840.113549.1.1.11", nullParameters: true },
+  "RSA-SHA384": { oid: "1.2.840.113549.1.1.12", nullParameters: true },
+  "RSA-SHA512": { oid: "1.2.840.113549.1.1.13", nullParameters: true },
+  "ECDSA-SHA256": { oid: "1.2.840.10045.4.3.2", nullParameters: false },
+  "ECDSA-SHA384": { oid: "1.2.840.10045.4.3.3", nullParameters: false },
+  "ECDSA-SHA512": { oid: "1.2.840.10045.4.3.4", nullParameters: false },
+};
+
+/** The DER AlgorithmIdentifier of a signature algorithm. */
+export function signatureAlgorithmIdentifier(algorithm: SignatureAlgorithm): Buffer {
+  const { oid, nullParameters } = SIGNATURE_OIDS[algorithm];
+  return encodeSequence([
+    encodeOid(oid),
+    ...(nullParameters ? [encodeElement(TAG.null, Buffer.alloc(0))] : []),
+  ]);
+}
+
+function signOnPool(digest: string, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // DER ECDSA signatures, the X.509 form; RSA keys sign PKCS#1 v1.5 by default.
+    sign(digest, data, { key, dsaEncoding: "der" }, (error, signature) =>
+      error ? reject(error) : resolve(signature),
+    );
+  });
+}
+
+/**
+ * The signed SEQUENCE { tbs, signatureAlgorithm, signature BIT STRING } that CRLs and OCSP
+ * responses share, for DER that x509's generators cannot build. Node's callback sign() runs on
+ * libuv's pool, as the WebCrypto path does, and emits DER ECDSA signatures directly.
+ */
+export async function signStructure(args: {
+  tbs: Buffer;
+  privateKeyPkcs8: Buffer;
+  signatureAlgorithm: SignatureAlgorithm;
+  field: string;
+}): Promise<Buffer> {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: args.privateKeyPkcs8, format: "der", type: "pkcs8" });
+  } catch (error) {
+    throw new PkiError(
+      `cannot use the private key for signing: ${(error as Error).message}`,
+      args.field,
+    );
+  }
+  const digest = HASHES[args.signatureAlgorithm].replace("-", "").toLowerCase();
+  const signature = await signOnPool(digest, args.tbs, key);
+  return encodeSequence([
+    args.tbs,
+    signatureAlgorithmIdentifier(args.signatureAlgorithm),
+    encodeElement(TAG.bitString, Buffer.concat([Buffer.from([0]), signature])),
+  ]);
 }

@@ -59,6 +59,12 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   return nested.some((inner) => isUnavailable(inner, depth + 1));
 }
 
+function isDataException(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = typeof e.code === "string" ? e.code : e.cause?.code;
+  return typeof code === "string" && code.startsWith("22");
+}
+
 /** The one place that turns an error into an HTTP response. */
 export function onError(error: Error, c: Context) {
   if (error instanceof ZodError) return validationFailure(c, error);
@@ -76,15 +82,21 @@ export function onError(error: Error, c: Context) {
   if (error instanceof HTTPException) {
     return errorBody(c, error.status as ContentfulStatusCode, error.message || "Request failed");
   }
-  if (isUnavailable(error)) {
-    c.var.ctx?.log.warn(
-      { reqId: c.get("requestId"), err: error.message },
-      "dependency unavailable",
+  if (isDataException(error)) {
+    // Postgres refused a value (NUL byte, bad text): the input was bad, whatever slipped
+    // past validation.
+    return errorBody(
+      c,
+      400,
+      "A value in the request cannot be stored (invalid characters or format)",
     );
+  }
+  if (isUnavailable(error)) {
+    c.var.ctx?.log.warn({ err: error.message }, "dependency unavailable");
     c.header("Retry-After", "5");
     return errorBody(c, 503, "A backing service is unavailable; try again shortly");
   }
-  c.var.ctx?.log.error({ reqId: c.get("requestId"), err: error }, "unhandled error");
+  c.var.ctx?.log.error({ err: error }, "unhandled error");
   return errorBody(c, 500, "Internal server error");
 }
 

@@ -13,7 +13,9 @@ export const limitBody = bodyLimit({
 /** Bodies are JSON; anything else would otherwise surface as a confusing validation error. */
 export const requireJsonBody = createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
   const method = c.req.method;
-  if (method === "POST" || method === "PUT" || method === "PATCH") {
+  // OCSP speaks DER (application/ocsp-request), the one body that is not JSON.
+  const isOcsp = c.req.path === "/ocsp";
+  if (!isOcsp && (method === "POST" || method === "PUT" || method === "PATCH")) {
     const type = c.req.header("content-type") ?? "";
     // Every body we accept is JSON; an empty body is left to the route's own validation.
     const empty = c.req.header("content-length") === "0";

@@ -16,6 +16,8 @@ export const certificateDetailsSchema = z.object({
   status: z.enum(["active", "revoked"]),
   notBefore: z.string(),
   notAfter: z.string(),
+  revokedAt: z.string().nullable(),
+  revocationReason: z.string().nullable(),
   caId: z.uuid(),
   profileId: z.uuid().nullable(),
   requestId: z.uuid().nullable(),
@@ -39,7 +41,7 @@ interface Args {
   principal: Principal;
 }
 
-function toDetails(row: CertificateRow): CertificateDetails {
+export function toCertificateDetails(row: CertificateRow): CertificateDetails {
   return {
     id: row.id,
     serialNumber: row.serialNumber,
@@ -49,6 +51,8 @@ function toDetails(row: CertificateRow): CertificateDetails {
     status: row.status,
     notBefore: row.notBefore.toISOString(),
     notAfter: row.notAfter.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    revocationReason: row.revocationReason,
     caId: row.caId,
     profileId: row.profileId,
     requestId: row.requestId,
@@ -58,7 +62,7 @@ function toDetails(row: CertificateRow): CertificateDetails {
 
 export async function getCertificateDetails(args: Args & { serialNumber: string }) {
   requireScope(args.principal, "certificates:read");
-  return toDetails(await findCertificateBySerial(args.ctx.db, args.serialNumber));
+  return toCertificateDetails(await findCertificateBySerial(args.ctx.db, args.serialNumber));
 }
 
 export async function getCertificateBundle(args: Args & { serialNumber: string }) {

@@ -86,6 +86,11 @@ export async function issuePendingRequest(args: {
     keyUsages: params.keyUsages,
     extendedKeyUsages: params.extendedKeyUsages,
     altNames: params.altNames,
+    crlDistributionPointUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/crl`,
+    authorityInfoAccess: {
+      caIssuersUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/certificate/der`,
+      ocspUrl: `${ctx.publicUrl}/ocsp`,
+    },
   });
   const info = parseCertificate(pem);
   const certificateId = randomUUID();

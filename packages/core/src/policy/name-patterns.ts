@@ -18,6 +18,7 @@ export function commonNamePatternProblem(pattern: string): string | undefined {
     return `must be at most ${MAX_COMMON_NAME_LENGTH} characters`;
   }
   if (CONTROL_CHARACTERS.test(pattern)) return "must not contain control characters";
+  if (!pattern.isWellFormed()) return "must be well-formed Unicode";
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { profileDefaultsSchema, profilePolicySchema } from "../policy";
+import { plainText } from "../subject-schema";
 
 /** Input schemas are parsed at the edge (the route's validator); verbs receive parsed values. */
 export const createProfileInputSchema = z.strictObject({
@@ -8,7 +9,7 @@ export const createProfileInputSchema = z.strictObject({
     .min(1)
     .max(64)
     .regex(/^[a-z0-9-]+$/, "must be lowercase letters, digits and hyphens"),
-  description: z.string().max(1_000).optional(),
+  description: plainText(1_000).optional(),
   caId: z.uuid(),
   defaults: profileDefaultsSchema.optional(),
   policy: profilePolicySchema,

@@ -12,6 +12,8 @@ export const MAINTENANCE_QUEUE = "maintenance";
 export const jobCatalog = {
   issue: z.strictObject({ requestId: z.uuid() }),
   reconcile: z.strictObject({}),
+  "rebuild-crl": z.strictObject({ caId: z.uuid() }),
+  "refresh-crls": z.strictObject({}),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -29,7 +29,13 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase({ url: config.databaseUrl, max: 20 });
   const kek = resolveKek({ kekBase64: config.kekBase64, dataDir: config.dataDir, log });
-  const ctx: ServiceContext = { db: database.db, log, kek, now: () => new Date() };
+  const ctx: ServiceContext = {
+    db: database.db,
+    log,
+    kek,
+    now: () => new Date(),
+    publicUrl: config.publicUrl,
+  };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return { config, log, ctx, close: database.close };
 }

@@ -4,11 +4,12 @@ import { type Principal, requireScope } from "../auth/principal";
 import { scopeSchema } from "../auth/scopes";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
+import { plainText } from "../subject-schema";
 import { generateTokenValue, hashTokenValue } from "./token-value";
 import { type TokenView, toTokenView } from "./token-view";
 
 export const createTokenInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: plainText(100).trim().min(1),
   scopes: z.array(scopeSchema).min(1).max(16),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   rateLimitPerSecond: z.number().int().min(1).max(100_000).optional(),

@@ -1,0 +1,228 @@
+// `npm run bench`: certq's benchmark suite (issue #6). Prints one table per run, with the
+// machine on top. Not part of `npm test`. Knobs: see bench/lib/config.ts.
+import { mkdir, rm } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { createBoundIssuer, measureBound } from "./lib/bound";
+import { CertqStack } from "./lib/certq-stack";
+import { findCfssl, runCfssl, startCfssl } from "./lib/cfssl";
+import { Cleanup } from "./lib/cleanup";
+import { loadBenchConfig } from "./lib/config";
+import { summarizeCpuProfiles } from "./lib/cpu-profile";
+import { runEndToEnd } from "./lib/end-to-end";
+import { describeMachine, machineLine } from "./lib/machine";
+import { type BenchResults, renderResults } from "./lib/report";
+import { runSubmitClosed, runSubmitOpen } from "./lib/submit-path";
+import { completedByWorker } from "./lib/worker-share";
+
+const config = loadBenchConfig();
+const cleanup = new Cleanup();
+const startedAt = Date.now();
+const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, errors: [] };
+
+const progress = (message: string) =>
+  process.stderr.write(
+    `[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`,
+  );
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    void cleanup.run().finally(() => process.exit(130));
+  });
+}
+
+/** Runs one part; a failure is recorded and reported, and the other parts still run. */
+async function part<T>(label: string, run: () => Promise<T>): Promise<T | undefined> {
+  progress(label);
+  try {
+    return await run();
+  } catch (error) {
+    const message = `${label}: ${(error as Error).message}`;
+    results.errors.push(message);
+    progress(`FAILED ${message}`);
+    return undefined;
+  }
+}
+
+/** Generous bounds on waiting for the last certificate; a stall of 30 s ends it sooner. */
+const waitBound = (count: number, rsa: boolean) => 60_000 + count * (rsa ? 1_000 : 50);
+
+async function endToEndRuns(stack: CertqStack, workers: 1 | 2) {
+  const common = { stack, clients: config.clients };
+  await runEndToEnd({
+    ...common,
+    label: `warm-up k${workers}`,
+    keyAlgorithm: "EC_prime256v1",
+    count: Math.min(200, config.ecRequests),
+    timeoutMs: 60_000,
+  });
+  const ec = await part(`end to end, ${workers} worker(s), ${config.ecRequests} EC`, () =>
+    runEndToEnd({
+      ...common,
+      label: `k${workers} ec`,
+      keyAlgorithm: "EC_prime256v1",
+      count: config.ecRequests,
+      timeoutMs: waitBound(config.ecRequests, false),
+    }),
+  );
+  const rsa = await part(`end to end, ${workers} worker(s), ${config.rsaRequests} RSA`, () =>
+    runEndToEnd({
+      ...common,
+      label: `k${workers} rsa`,
+      keyAlgorithm: "RSA_2048",
+      count: config.rsaRequests,
+      timeoutMs: waitBound(config.rsaRequests, true),
+    }),
+  );
+  return { ec, rsa };
+}
+
+async function certqParts(): Promise<void> {
+  const stack = await CertqStack.start({ cleanup, workerConcurrency: config.workerConcurrency });
+  progress(`certq API up (database ${stack.db.name}, queue prefix ${stack.prefix})`);
+
+  await stack.startWorkers(1);
+  const k1 = await endToEndRuns(stack, 1);
+  results.e2e.k1ec = k1.ec;
+  results.e2e.k1rsa = k1.rsa;
+  await stack.stopWorkers();
+
+  const pair = await stack.startWorkers(2);
+  const k2 = await endToEndRuns(stack, 2);
+  results.e2e.k2ec = k2.ec;
+  results.e2e.k2rsa = k2.rsa;
+  results.burst = await part(`RSA burst of ${config.rsaBurst}`, () =>
+    runEndToEnd({
+      stack,
+      label: "rsa burst",
+      keyAlgorithm: "RSA_2048",
+      count: config.rsaBurst,
+      clients: Math.max(1, config.rsaBurst),
+      timeoutMs: waitBound(config.rsaBurst, true),
+    }),
+  );
+  await part("per-worker share", async () => {
+    const names = pair.map((w) => CertqStack.workerName(w));
+    const counts = await completedByWorker(stack.queue, names);
+    results.share = names.map((n) => counts.get(n) ?? 0);
+  });
+  await stack.stopWorkers();
+
+  if (config.cpuProfileDir) {
+    const dir = config.cpuProfileDir;
+    await part(`CPU profile of one worker, ${config.ecRequests} EC`, async () => {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await stack.startWorkers(1, dir);
+      // EC only, so the profile shows EC issuance (the profile is written at exit).
+      await runEndToEnd({
+        stack,
+        clients: config.clients,
+        label: "profile ec",
+        keyAlgorithm: "EC_prime256v1",
+        count: config.ecRequests,
+        timeoutMs: waitBound(config.ecRequests, false),
+      });
+      await stack.stopWorkers();
+    });
+  }
+
+  // Last: these leave requests pending that no worker will take.
+  results.submitClosed = await part(
+    `submit only, ${config.submitRequests} at concurrency ${config.submitConcurrency}`,
+    () =>
+      runSubmitClosed({
+        stack,
+        count: config.submitRequests,
+        concurrency: config.submitConcurrency,
+      }),
+  );
+  results.submitOpen = await part(
+    `submit only, open loop ${config.openRate}/s for ${config.openSeconds} s`,
+    () => runSubmitOpen({ stack, rate: config.openRate, seconds: config.openSeconds }),
+  );
+}
+
+async function cfsslParts(): Promise<void> {
+  const binary = await findCfssl();
+  if (!binary) {
+    results.cfssl.status = "cfssl: not installed (apt-get install golang-cfssl)";
+    return;
+  }
+  results.cfssl.status = `cfssl at ${binary}`;
+  const client = await startCfssl(binary, cleanup);
+  const clients = config.clients;
+  results.cfssl.ec = await part(`cfssl newcert, ${config.ecRequests} EC`, () =>
+    runCfssl({ client, keyAlgorithm: "EC_prime256v1", count: config.ecRequests, clients }),
+  );
+  results.cfssl.rsa = await part(`cfssl newcert, ${config.rsaRequests} RSA`, () =>
+    runCfssl({ client, keyAlgorithm: "RSA_2048", count: config.rsaRequests, clients }),
+  );
+}
+
+async function main(): Promise<number> {
+  const machine = describeMachine();
+  const loadBefore = loadavg()[0] ?? 0;
+  progress(machineLine(machine));
+  try {
+    const issuer = await createBoundIssuer();
+    results.bound.ec = await part("bound, EC P-256", () =>
+      measureBound({
+        keyAlgorithm: "EC_prime256v1",
+        seconds: config.boundSeconds,
+        issuer,
+        inFlight: config.boundInFlight,
+      }),
+    );
+    results.bound.rsa = await part("bound, RSA-2048", () =>
+      measureBound({
+        keyAlgorithm: "RSA_2048",
+        seconds: 2 * config.boundSeconds,
+        issuer,
+        inFlight: config.boundInFlight,
+      }),
+    );
+    await part("certq processes", certqParts);
+    await cleanup.run();
+    await part("cfssl", cfsslParts);
+  } finally {
+    progress("cleaning up");
+    await cleanup.run();
+  }
+  const seconds = (Date.now() - startedAt) / 1000;
+  const lines = [
+    "",
+    `certq bench, ${new Date(startedAt).toISOString()}`,
+    machineLine(machine),
+    `settings: ${config.ecRequests} EC / ${config.rsaRequests} RSA requests, ${config.clients} clients, ` +
+      `worker concurrency ${config.workerConcurrency}, bound ${config.boundSeconds} s (RSA ${2 * config.boundSeconds} s); ` +
+      `load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after; took ${seconds.toFixed(0)} s`,
+    "issued = the request row's updated_at, found by polling Postgres every 100 ms; latencies from the client's send",
+    "",
+    renderResults(results, config.clients, config.openRate),
+    "",
+    results.cfssl.status,
+    ...results.errors.map((e) => `ERROR ${e}`),
+  ];
+  if (config.cpuProfileDir && !results.errors.some((e) => e.startsWith("CPU profile"))) {
+    const profile = await summarizeCpuProfiles(config.cpuProfileDir);
+    lines.push(
+      "",
+      `CPU profile of one worker (main thread, ${profile.totalMs.toFixed(0)} ms busy), top self time:`,
+      ...profile.functions.map((f) => `  ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`),
+      "by origin:",
+      ...profile.origins.map((f) => `  ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`),
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return results.errors.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    console.error(error);
+    await cleanup.run();
+    process.exit(1);
+  },
+);

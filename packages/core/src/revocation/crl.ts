@@ -1,0 +1,81 @@
+import { certificateRevocationLists, certificates } from "@certq/db";
+import { createCrl, defaultSignatureAlgorithm, type RevocationReason } from "@certq/pki";
+import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { loadCaSigner } from "../cas/ca-key";
+import { findCa } from "../cas/find-ca";
+import type { ServiceContext } from "../context";
+
+/** A CRL is valid this long; the refresh rebuilds it when less than half remains. */
+export const CRL_VALIDITY_MS = 24 * 60 * 60 * 1000;
+
+/** Builds and stores a CA's CRL from every certificate it revoked. Returns the DER. */
+export async function rebuildCrl(args: { ctx: ServiceContext; caId: string }): Promise<Buffer> {
+  const { ctx } = args;
+  const ca = await findCa(ctx.db, args.caId);
+  const signer = loadCaSigner(ctx.kek, ca);
+  const revoked = await ctx.db
+    .select({
+      serialNumber: certificates.serialNumber,
+      revokedAt: certificates.revokedAt,
+      reason: certificates.revocationReason,
+    })
+    .from(certificates)
+    .where(and(eq(certificates.caId, ca.id), eq(certificates.status, "revoked")))
+    .orderBy(asc(certificates.revokedAt));
+  const [current] = await ctx.db
+    .select({ crlNumber: certificateRevocationLists.crlNumber })
+    .from(certificateRevocationLists)
+    .where(eq(certificateRevocationLists.caId, ca.id));
+  const crlNumber = (current?.crlNumber ?? 0n) + 1n;
+  const now = ctx.now();
+  const nextUpdate = new Date(now.getTime() + CRL_VALIDITY_MS);
+  const { der } = await createCrl({
+    issuer: signer,
+    signatureAlgorithm: defaultSignatureAlgorithm(signer.keyAlgorithm),
+    thisUpdate: now,
+    nextUpdate,
+    crlNumber,
+    entries: revoked.map((r) => ({
+      serialNumber: r.serialNumber,
+      revokedAt: r.revokedAt ?? now,
+      reason: (r.reason ?? "UNSPECIFIED") as RevocationReason,
+    })),
+  });
+  // Concurrent builds race on the number: the higher one wins, never a step back.
+  await ctx.db
+    .insert(certificateRevocationLists)
+    .values({ caId: ca.id, crlNumber, der, thisUpdate: now, nextUpdate })
+    .onConflictDoUpdate({
+      target: certificateRevocationLists.caId,
+      set: { crlNumber, der, thisUpdate: now, nextUpdate },
+      setWhere: lt(certificateRevocationLists.crlNumber, crlNumber),
+    });
+  ctx.log.info({ caId: ca.id, crlNumber: String(crlNumber), entries: revoked.length }, "CRL built");
+  return der;
+}
+
+/** The CA's current CRL (DER), built on the spot when it has none or it is out of date. */
+export async function getCrl(args: { ctx: ServiceContext; caId: string }): Promise<Buffer> {
+  const ca = await findCa(args.ctx.db, args.caId);
+  const [stored] = await args.ctx.db
+    .select()
+    .from(certificateRevocationLists)
+    .where(eq(certificateRevocationLists.caId, ca.id));
+  if (stored && stored.nextUpdate > args.ctx.now()) return stored.der;
+  return rebuildCrl({ ctx: args.ctx, caId: ca.id });
+}
+
+/** Rebuilds every CRL with less than half its validity left. */
+export async function refreshCrls(args: { ctx: ServiceContext }): Promise<number> {
+  const due = await args.ctx.db
+    .select({ caId: certificateRevocationLists.caId })
+    .from(certificateRevocationLists)
+    .where(
+      lt(
+        certificateRevocationLists.nextUpdate,
+        sql`now() + ${`${Math.round(CRL_VALIDITY_MS / 2000)} seconds`}::interval`,
+      ),
+    );
+  for (const { caId } of due) await rebuildCrl({ ctx: args.ctx, caId });
+  return due.length;
+}

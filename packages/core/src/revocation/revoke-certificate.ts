@@ -1,0 +1,65 @@
+import { certificates } from "@certq/db";
+import { REVOCATION_REASONS, type RevocationReason } from "@certq/pki";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { type Principal, requireScope } from "../auth/principal";
+import { findCertificateBySerial } from "../certificates/find-certificate";
+import type { ServiceContext } from "../context";
+import { BadRequestError } from "../errors";
+
+export const revokeInputSchema = z.strictObject({
+  revocationReason: z.enum(
+    Object.keys(REVOCATION_REASONS) as [RevocationReason, ...RevocationReason[]],
+  ),
+});
+export type RevokeInput = z.infer<typeof revokeInputSchema>;
+
+export const revokedSchema = z.object({
+  message: z.string(),
+  serialNumber: z.string(),
+  revokedAt: z.string(),
+});
+
+/**
+ * Revokes an issued certificate; revoking twice is a 400. The CRL is rebuilt by a queued
+ * job; if that cannot be queued now, the hourly refresh catches up.
+ */
+export async function revokeCertificate(args: {
+  ctx: ServiceContext;
+  principal: Principal;
+  serialNumber: string;
+  input: RevokeInput;
+  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+}): Promise<z.infer<typeof revokedSchema>> {
+  requireScope(args.principal, "certificates:revoke");
+  const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
+  const revokedAt = args.ctx.now();
+  const [row] = await args.ctx.db
+    .update(certificates)
+    .set({ status: "revoked", revokedAt, revocationReason: args.input.revocationReason })
+    .where(and(eq(certificates.id, certificate.id), eq(certificates.status, "active")))
+    .returning();
+  if (!row) {
+    throw new BadRequestError(
+      `Certificate ${certificate.serialNumber} is already revoked`,
+      "serialNumber",
+    );
+  }
+  args.ctx.log.info(
+    { serialNumber: row.serialNumber, reason: row.revocationReason },
+    "certificate revoked",
+  );
+  await args
+    .scheduleCrlRebuild(row.caId)
+    .catch((error: unknown) =>
+      args.ctx.log.warn(
+        { caId: row.caId, err: (error as Error).message },
+        "CRL rebuild not queued; the periodic refresh will rebuild it",
+      ),
+    );
+  return {
+    message: "Successfully revoked certificate",
+    serialNumber: row.serialNumber,
+    revokedAt: revokedAt.toISOString(),
+  };
+}

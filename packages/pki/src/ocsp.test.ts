@@ -1,0 +1,515 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
+import { createCertificate } from "./certificate";
+import { parseCertificate } from "./certificate-info";
+import { contextTag, encodeElement, encodeOid, encodeSequence, TAG } from "./der";
+import { generateKeyPair } from "./keys";
+import {
+  createOcspResponse,
+  issuerMatches,
+  type OcspErrorStatus,
+  type OcspRequestEntry,
+  type OcspResponseInput,
+  ocspErrorResponse,
+  parseOcspRequest,
+} from "./ocsp";
+import { decodePem } from "./pem";
+import type { RevocationReason } from "./revocation-reason";
+import { generateSerialNumber } from "./serial-number";
+import type { SignerInput } from "./signer";
+import {
+  createScratch,
+  NOT_AFTER,
+  NOT_BEFORE,
+  openssl,
+  opensslOk,
+  VERIFY_AT,
+} from "./testing/openssl";
+
+const scratch = createScratch();
+afterAll(() => scratch.remove());
+
+// Fixed answer times around VERIFY_AT (2035-01-01).
+const PRODUCED_AT = new Date("2035-01-01T00:00:00Z");
+const NEXT_UPDATE = new Date("2035-01-08T00:00:00Z");
+const REVOKED_AT = new Date("2034-12-15T12:30:00Z");
+// openssl checks thisUpdate/nextUpdate against the wall clock, not -attime; this much leeway
+// (about 31 years) keeps the fixed 2035 times from drawing a "Status times invalid" warning.
+const VALIDITY_PERIOD = "1000000000";
+
+interface Leaf {
+  pem: string;
+  file: string;
+  serialNumber: string;
+}
+
+interface Ca {
+  pem: string;
+  file: string;
+  signer: SignerInput;
+  signatureAlgorithm: SignatureAlgorithm;
+  issueLeaf(name: string): Promise<Leaf>;
+}
+
+async function makeCa(
+  name: string,
+  keyAlgorithm: KeyAlgorithm,
+  signatureAlgorithm: SignatureAlgorithm,
+): Promise<Ca> {
+  const keys = await generateKeyPair(keyAlgorithm);
+  const pem = await createCertificate({
+    subject: { commonName: name },
+    publicKeySpki: keys.publicKeySpki,
+    serialNumber: generateSerialNumber(),
+    notBefore: NOT_BEFORE,
+    notAfter: NOT_AFTER,
+    signatureAlgorithm,
+    issuer: { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm } },
+    ca: { maxPathLength: -1 },
+  });
+  const signer = { certificatePem: pem, privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm };
+  const leafKeys = await generateKeyPair("EC_prime256v1");
+  return {
+    pem,
+    file: scratch.write(`${name}.pem`, pem),
+    signer,
+    signatureAlgorithm,
+    async issueLeaf(leafName) {
+      const leaf = await createCertificate({
+        subject: { commonName: leafName },
+        publicKeySpki: leafKeys.publicKeySpki,
+        serialNumber: generateSerialNumber(),
+        notBefore: NOT_BEFORE,
+        notAfter: NOT_AFTER,
+        signatureAlgorithm,
+        issuer: signer,
+      });
+      return {
+        pem: leaf,
+        file: scratch.write(`${name}-${leafName}.pem`, leaf),
+        serialNumber: parseCertificate(leaf).serialNumber,
+      };
+    },
+  };
+}
+
+let requestCount = 0;
+
+/** A request as `openssl ocsp` writes it, for `leaves` under `ca`. */
+function opensslRequest(ca: Ca, leaves: Leaf[], options: string[] = ["-no_nonce"]): Buffer {
+  const name = `request-${++requestCount}.der`;
+  const file = scratch.path(name);
+  // Options first: a digest option only applies to the -cert options after it.
+  opensslOk([
+    "ocsp",
+    ...options,
+    "-issuer",
+    ca.file,
+    ...leaves.flatMap((leaf) => ["-cert", leaf.file]),
+    "-reqout",
+    file,
+  ]);
+  return scratch.read(name);
+}
+
+function answer(
+  ca: Ca,
+  responses: OcspResponseInput["responses"],
+  extra: Partial<OcspResponseInput> = {},
+): Promise<Buffer> {
+  return createOcspResponse({
+    signer: ca.signer,
+    signatureAlgorithm: ca.signatureAlgorithm,
+    producedAt: PRODUCED_AT,
+    responses,
+    ...extra,
+  });
+}
+
+function single(
+  request: OcspRequestEntry | undefined,
+  status: OcspResponseInput["responses"][number]["status"],
+) {
+  if (!request) throw new Error("no request entry");
+  return { request, status, thisUpdate: PRODUCED_AT, nextUpdate: NEXT_UPDATE };
+}
+
+/** openssl's verdict on `response` for `leaves`, which it also verifies against the CA. */
+function check(ca: Ca, response: Buffer, leaves: Leaf[], options: string[] = ["-no_nonce"]) {
+  return openssl([
+    "ocsp",
+    ...options,
+    "-respin",
+    scratch.write(`response-${++requestCount}.der`, response),
+    "-issuer",
+    ca.file,
+    "-CAfile",
+    ca.file,
+    ...leaves.flatMap((leaf) => ["-cert", leaf.file]),
+    "-attime",
+    VERIFY_AT,
+    "-validity_period",
+    VALIDITY_PERIOD,
+    "-resp_text",
+  ]);
+}
+
+function expectVerified(result: { code: number; stdout: string; stderr: string }): string {
+  const output = result.stdout + result.stderr;
+  expect(result.code, output).toBe(0);
+  expect(output).toContain("Response verify OK");
+  expect(output).not.toMatch(/WARNING|error/i);
+  return output;
+}
+
+describe.each([
+  ["RSA_2048", "RSA-SHA256"],
+  ["EC_secp384r1", "ECDSA-SHA384"],
+] as const)("OCSP for a %s CA", (keyAlgorithm, signatureAlgorithm) => {
+  const fixture = (async () => {
+    const ca = await makeCa(`OCSP CA ${keyAlgorithm}`, keyAlgorithm, signatureAlgorithm);
+    const leaf = await ca.issueLeaf("leaf");
+    const request = parseOcspRequest(opensslRequest(ca, [leaf]));
+    return { ca, leaf, request, entry: request.requests[0] };
+  })();
+
+  it("parses openssl's request and matches its issuer", async () => {
+    const { ca, leaf, request, entry } = await fixture;
+    expect(request.nonce).toBeNull();
+    expect(request.requests).toHaveLength(1);
+    expect(entry).toMatchObject({ hashAlgorithm: "SHA-1", serialNumber: leaf.serialNumber });
+    const text = opensslOk(["ocsp", "-reqin", "-", "-req_text"], opensslRequest(ca, [leaf]));
+    expect(text).toContain(
+      `Issuer Name Hash: ${entry?.issuerNameHash.toString("hex").toUpperCase()}`,
+    );
+    expect(text).toContain(
+      `Issuer Key Hash: ${entry?.issuerKeyHash.toString("hex").toUpperCase()}`,
+    );
+    expect(entry && issuerMatches(entry, ca.pem)).toBe(true);
+    expect(entry && issuerMatches(entry, leaf.pem)).toBe(false);
+  });
+
+  it("answers good, signed by the CA with responderID byKey and no certificates", async () => {
+    const { ca, leaf, entry } = await fixture;
+    const response = await answer(ca, [single(entry, { kind: "good" })]);
+    const output = expectVerified(check(ca, response, [leaf]));
+    expect(output).toContain(`${leaf.file}: good`);
+    expect(output).toContain("This Update: Jan  1 00:00:00 2035 GMT");
+    expect(output).toContain("Next Update: Jan  8 00:00:00 2035 GMT");
+    expect(output).toContain("Produced At: Jan  1 00:00:00 2035 GMT");
+    const keyHash = parseCertificate(ca.pem).subjectKeyId?.toUpperCase();
+    expect(output).toContain(`Responder Id: ${keyHash}`);
+    expect(output).not.toContain("BEGIN CERTIFICATE");
+
+    // The check is real: one changed bit of the signature fails it.
+    const tampered = Buffer.from(response);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1;
+    const result = check(ca, tampered, [leaf]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("Response Verify Failure");
+  });
+
+  it("answers revoked with the revocation time and reason", async () => {
+    const { ca, leaf, entry } = await fixture;
+    const response = await answer(ca, [
+      single(entry, { kind: "revoked", revokedAt: REVOKED_AT, reason: "KEY_COMPROMISE" }),
+    ]);
+    const output = expectVerified(check(ca, response, [leaf]));
+    expect(output).toContain(`${leaf.file}: revoked`);
+    expect(output).toContain("Revocation Time: Dec 15 12:30:00 2034 GMT");
+    expect(output).toContain("Reason: keyCompromise");
+  });
+
+  it("answers unknown", async () => {
+    const { ca, leaf, entry } = await fixture;
+    const response = await answer(ca, [single(entry, { kind: "unknown" })]);
+    const output = expectVerified(check(ca, response, [leaf]));
+    expect(output).toContain(`${leaf.file}: unknown`);
+  });
+});
+
+describe("OCSP details", () => {
+  const fixture = (async () => {
+    const ca = await makeCa("OCSP Detail CA", "EC_prime256v1", "ECDSA-SHA256");
+    const other = await makeCa("OCSP Other CA", "EC_prime256v1", "ECDSA-SHA256");
+    return {
+      ca,
+      other,
+      leaf: await ca.issueLeaf("first"),
+      second: await ca.issueLeaf("second"),
+      stranger: await other.issueLeaf("stranger"),
+    };
+  })();
+
+  it("echoes the nonce, which openssl checks against its request", async () => {
+    const { ca, leaf } = await fixture;
+    const requestDer = opensslRequest(ca, [leaf], []);
+    const request = parseOcspRequest(requestDer);
+    expect(request.nonce).toHaveLength(16);
+    // openssl prints the extension value: the OCTET STRING around the nonce.
+    const text = opensslOk(["ocsp", "-reqin", "-", "-req_text"], requestDer);
+    expect(text).toContain(`0410${request.nonce?.toString("hex").toUpperCase()}`);
+
+    const requestFile = scratch.write("nonce-request.der", requestDer);
+    const checkAgainstRequest = (response: Buffer) =>
+      openssl([
+        "ocsp",
+        "-reqin",
+        requestFile,
+        "-respin",
+        scratch.write("nonce-response.der", response),
+        "-issuer",
+        ca.file,
+        "-CAfile",
+        ca.file,
+        "-attime",
+        VERIFY_AT,
+        "-resp_text",
+      ]);
+    const statuses = [single(request.requests[0], { kind: "good" as const })];
+
+    const echoed = await answer(ca, statuses, { nonce: request.nonce });
+    const output = expectVerified(checkAgainstRequest(echoed));
+    expect(output).toContain("Cert Status: good");
+    expect(output).toContain(`0410${request.nonce?.toString("hex").toUpperCase()}`);
+
+    const without = checkAgainstRequest(await answer(ca, statuses));
+    expect(without.stdout + without.stderr).toContain("WARNING: no nonce in response");
+    const wrong = checkAgainstRequest(await answer(ca, statuses, { nonce: randomBytes(16) }));
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout + wrong.stderr).toContain("Nonce Verify error");
+  });
+
+  it("answers SHA-256 CertIDs", async () => {
+    const { ca, leaf } = await fixture;
+    const request = parseOcspRequest(opensslRequest(ca, [leaf], ["-no_nonce", "-sha256"]));
+    const entry = request.requests[0];
+    expect(entry?.hashAlgorithm).toBe("SHA-256");
+    expect(entry?.issuerNameHash).toHaveLength(32);
+    expect(entry && issuerMatches(entry, ca.pem)).toBe(true);
+    const response = await answer(ca, [single(entry, { kind: "good" })]);
+    // openssl matches the answer to a SHA-256 CertID it builds itself.
+    const output = expectVerified(check(ca, response, [leaf], ["-no_nonce", "-sha256"]));
+    expect(output).toContain(`${leaf.file}: good`);
+  });
+
+  it("answers several certificates in one response, in order", async () => {
+    const { ca, leaf, second } = await fixture;
+    const request = parseOcspRequest(opensslRequest(ca, [leaf, second]));
+    expect(request.requests.map((entry) => entry.serialNumber)).toEqual([
+      leaf.serialNumber,
+      second.serialNumber,
+    ]);
+    const response = await answer(ca, [
+      single(request.requests[0], { kind: "revoked", revokedAt: REVOKED_AT, reason: "SUPERSEDED" }),
+      single(request.requests[1], { kind: "good" }),
+    ]);
+    const output = expectVerified(check(ca, response, [leaf, second]));
+    expect(output).toContain(`${leaf.file}: revoked`);
+    expect(output).toContain("Reason: superseded");
+    expect(output).toContain(`${second.file}: good`);
+  });
+
+  it("leaves the reason out for UNSPECIFIED, as on the CRL", async () => {
+    const { ca, leaf } = await fixture;
+    const request = parseOcspRequest(opensslRequest(ca, [leaf]));
+    const response = await answer(ca, [
+      single(request.requests[0], {
+        kind: "revoked",
+        revokedAt: REVOKED_AT,
+        reason: "UNSPECIFIED",
+      }),
+    ]);
+    const output = expectVerified(check(ca, response, [leaf]));
+    expect(output).toContain(`${leaf.file}: revoked`);
+    expect(output).toContain("Revocation Time: Dec 15 12:30:00 2034 GMT");
+    expect(output).not.toContain("Reason");
+  });
+
+  it("says only unknown about another issuer's certificate", async () => {
+    const { ca, other, stranger } = await fixture;
+    const entry = parseOcspRequest(opensslRequest(other, [stranger])).requests[0];
+    expect(entry && issuerMatches(entry, ca.pem)).toBe(false);
+    for (const status of [
+      { kind: "good" as const },
+      { kind: "revoked" as const, revokedAt: REVOKED_AT, reason: "KEY_COMPROMISE" as const },
+    ]) {
+      await expect(answer(ca, [single(entry, status)])).rejects.toMatchObject({
+        name: "PkiError",
+        field: "responses",
+      });
+    }
+    const unknown = await answer(ca, [single(entry, { kind: "unknown" })]);
+    // Signed by a CA the client did not ask: openssl does not accept it as other's answer.
+    const result = check(other, unknown, [stranger]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("Response Verify Failure");
+  });
+
+  it("refuses bad input", async () => {
+    const { ca, leaf } = await fixture;
+    const entry = parseOcspRequest(opensslRequest(ca, [leaf])).requests[0];
+    const good = single(entry, { kind: "good" });
+    const cases: [Partial<OcspResponseInput>, string][] = [
+      [{ signatureAlgorithm: "RSA-SHA256" }, "signatureAlgorithm"],
+      [{ signer: { ...ca.signer, certificatePem: leaf.pem } }, "signer"],
+      [{ producedAt: new Date("nope") }, "producedAt"],
+      [{ responses: [] }, "responses"],
+      [{ responses: [{ ...good, nextUpdate: PRODUCED_AT }] }, "responses"],
+      [{ responses: [{ ...good, thisUpdate: new Date(Number.NaN) }] }, "responses"],
+      [{ responses: [{ ...good, status: { kind: "maybe" } as never }] }, "responses"],
+      [
+        {
+          responses: [
+            single(entry, {
+              kind: "revoked",
+              revokedAt: REVOKED_AT,
+              reason: "REMOVE_FROM_CRL" as RevocationReason,
+            }),
+          ],
+        },
+        "responses",
+      ],
+      [
+        { responses: [{ ...good, request: { ...good.request, issuerKeyHash: Buffer.alloc(3) } }] },
+        "responses",
+      ],
+      [
+        { responses: [{ ...good, request: { ...good.request, hashAlgorithm: "MD5" as never } }] },
+        "responses",
+      ],
+      [{ nonce: Buffer.alloc(0) }, "nonce"],
+      [{ nonce: randomBytes(33) }, "nonce"],
+    ];
+    for (const [change, field] of cases) {
+      await expect(answer(ca, [good], change), field).rejects.toMatchObject({
+        name: "PkiError",
+        field,
+      });
+    }
+  });
+});
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
+
+// Hand-built requests, for shapes openssl will not write.
+function request(certIds: Buffer[], extensions?: Buffer[]): Buffer {
+  const requestList = encodeSequence(certIds.map((certId) => encodeSequence([certId])));
+  return encodeSequence([
+    encodeSequence([
+      requestList,
+      ...(extensions ? [encodeElement(contextTag(2), encodeSequence(extensions))] : []),
+    ]),
+  ]);
+}
+
+function certId(hashOid: string, hashLength: number, serial = Buffer.from([1])): Buffer {
+  return encodeSequence([
+    encodeSequence([encodeOid(hashOid), encodeElement(TAG.null, Buffer.alloc(0))]),
+    encodeElement(TAG.octetString, Buffer.alloc(hashLength, 1)),
+    encodeElement(TAG.octetString, Buffer.alloc(hashLength, 2)),
+    encodeElement(TAG.integer, serial),
+  ]);
+}
+
+function nonceExtension(nonce: Buffer): Buffer {
+  return encodeSequence([
+    encodeOid("1.3.6.1.5.5.7.48.1.2"),
+    encodeElement(TAG.octetString, encodeElement(TAG.octetString, nonce)),
+  ]);
+}
+
+describe("parseOcspRequest", () => {
+  const SHA1 = "1.3.14.3.2.26";
+
+  it("reads hand-built requests like openssl's", () => {
+    const parsed = parseOcspRequest(
+      request([certId(SHA1, 20, Buffer.from("00ff", "hex"))], [nonceExtension(Buffer.from("n"))]),
+    );
+    expect(parsed.requests).toEqual([
+      {
+        issuerNameHash: Buffer.alloc(20, 1),
+        issuerKeyHash: Buffer.alloc(20, 2),
+        hashAlgorithm: "SHA-1",
+        serialNumber: "00ff",
+      },
+    ]);
+    expect(parsed.nonce).toEqual(Buffer.from("n"));
+  });
+
+  it("refuses garbage with PkiError on ocspRequest", async () => {
+    const ca = await makeCa("OCSP Garbage CA", "EC_prime256v1", "ECDSA-SHA256");
+    const leaf = await ca.issueLeaf("leaf");
+    const real = opensslRequest(ca, [leaf]);
+    // SHA-1's OID with its last arc changed: 1.3.14.3.2.27 is no hash.
+    const sha1Oid = encodeOid(SHA1);
+    const at = real.indexOf(sha1Oid);
+    const unknownHash = Buffer.from(real);
+    unknownHash[at + sha1Oid.length - 1] = 0x1b;
+    const garbage: [string, unknown][] = [
+      ["random bytes", randomBytes(64)],
+      ["nothing", Buffer.alloc(0)],
+      ["a string", "MEIwQDA+MDwwOjAJBgUrDgMCGgUABBQ="],
+      ["a certificate", decodePem(leaf.pem, "CERTIFICATE", "leaf")],
+      ["a truncated request", real.subarray(0, real.length - 3)],
+      ["trailing bytes", Buffer.concat([real, Buffer.from([0])])],
+      ["an unknown hash", unknownHash],
+      ["a hash of the wrong length", request([certId(SHA1, 19)])],
+      ["no certificates", request([])],
+      ["101 certificates", request(Array.from({ length: 101 }, () => certId(SHA1, 20)))],
+      ["an empty serial", request([certId(SHA1, 20, Buffer.alloc(0))])],
+      ["an empty nonce", request([certId(SHA1, 20)], [nonceExtension(Buffer.alloc(0))])],
+      ["a 33-byte nonce", request([certId(SHA1, 20)], [nonceExtension(randomBytes(33))])],
+      [
+        "two nonces",
+        request(
+          [certId(SHA1, 20)],
+          [nonceExtension(randomBytes(8)), nonceExtension(randomBytes(8))],
+        ),
+      ],
+    ];
+    expect(unknownHash.equals(real)).toBe(false);
+    for (const [what, input] of garbage) {
+      expect(
+        thrown(() => parseOcspRequest(input as Buffer)),
+        what,
+      ).toMatchObject({
+        name: "PkiError",
+        field: "ocspRequest",
+      });
+    }
+  });
+});
+
+describe("ocspErrorResponse", () => {
+  it.each([
+    ["malformedRequest", "malformedrequest (1)"],
+    ["internalError", "internalerror (2)"],
+    ["tryLater", "trylater (3)"],
+    ["unauthorized", "unauthorized (6)"],
+  ] as const)("%s is what openssl reads", (status, shown) => {
+    const file = scratch.write(`error-${status}.der`, ocspErrorResponse(status));
+    const result = openssl(["ocsp", "-respin", file, "-resp_text"]);
+    expect(result.stdout + result.stderr).toContain(`Responder Error: ${shown}`);
+    // SEQUENCE { ENUMERATED status } and nothing else: no responseBytes, no signature.
+    const code = Number(shown.match(/\((\d)\)/)?.[1]);
+    expect(ocspErrorResponse(status)).toEqual(Buffer.from([0x30, 0x03, 0x0a, 0x01, code]));
+  });
+
+  it("refuses other statuses", () => {
+    for (const status of ["successful", "sigRequired", "toString"]) {
+      expect(thrown(() => ocspErrorResponse(status as OcspErrorStatus))).toMatchObject({
+        name: "PkiError",
+        field: "status",
+      });
+    }
+  });
+});
