@@ -208,10 +208,10 @@ describe("listing", () => {
         caId: ca.id,
         ...(cursor ? { cursor } : {}),
       });
-      const page = await h.request<{
-        certificates: { serialNumber: string }[];
-        nextCursor: string | null;
-      }>("GET", `/api/v1/pki/certificates?${query}`);
+      const page: ApiResponse<CertificatePage> = await h.request<CertificatePage>(
+        "GET",
+        `/api/v1/pki/certificates?${query}`,
+      );
       expect(page.status, page.text).toBe(200);
       all.push(...page.body.certificates.map((c) => c.serialNumber));
       cursor = page.body.nextCursor;
