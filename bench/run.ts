@@ -44,6 +44,11 @@ async function part<T>(label: string, run: () => Promise<T>): Promise<T | undefi
   }
 }
 
+/** A part that a zero count (BENCH_EC=0 and the like) turns off. */
+function partIf<T>(enabled: boolean, label: string, run: () => Promise<T>) {
+  return enabled ? part(label, run) : Promise.resolve(undefined);
+}
+
 /** Generous bounds on waiting for the last certificate; a stall of 30 s ends it sooner. */
 const waitBound = (count: number, rsa: boolean) => 60_000 + count * (rsa ? 1_000 : 50);
 
@@ -56,23 +61,29 @@ async function endToEndRuns(stack: CertqStack, workers: 1 | 2) {
     count: Math.min(200, config.ecRequests),
     timeoutMs: 60_000,
   });
-  const ec = await part(`end to end, ${workers} worker(s), ${config.ecRequests} EC`, () =>
-    runEndToEnd({
-      ...common,
-      label: `k${workers} ec`,
-      keyAlgorithm: "EC_prime256v1",
-      count: config.ecRequests,
-      timeoutMs: waitBound(config.ecRequests, false),
-    }),
+  const ec = await partIf(
+    config.ecRequests > 0,
+    `end to end, ${workers} worker(s), ${config.ecRequests} EC`,
+    () =>
+      runEndToEnd({
+        ...common,
+        label: `k${workers} ec`,
+        keyAlgorithm: "EC_prime256v1",
+        count: config.ecRequests,
+        timeoutMs: waitBound(config.ecRequests, false),
+      }),
   );
-  const rsa = await part(`end to end, ${workers} worker(s), ${config.rsaRequests} RSA`, () =>
-    runEndToEnd({
-      ...common,
-      label: `k${workers} rsa`,
-      keyAlgorithm: "RSA_2048",
-      count: config.rsaRequests,
-      timeoutMs: waitBound(config.rsaRequests, true),
-    }),
+  const rsa = await partIf(
+    config.rsaRequests > 0,
+    `end to end, ${workers} worker(s), ${config.rsaRequests} RSA`,
+    () =>
+      runEndToEnd({
+        ...common,
+        label: `k${workers} rsa`,
+        keyAlgorithm: "RSA_2048",
+        count: config.rsaRequests,
+        timeoutMs: waitBound(config.rsaRequests, true),
+      }),
   );
   return { ec, rsa };
 }
@@ -91,7 +102,7 @@ async function certqParts(): Promise<void> {
   const k2 = await endToEndRuns(stack, 2);
   results.e2e.k2ec = k2.ec;
   results.e2e.k2rsa = k2.rsa;
-  results.burst = await part(`RSA burst of ${config.rsaBurst}`, () =>
+  results.burst = await partIf(config.rsaBurst > 0, `RSA burst of ${config.rsaBurst}`, () =>
     runEndToEnd({
       stack,
       label: "rsa burst",
@@ -128,7 +139,8 @@ async function certqParts(): Promise<void> {
   }
 
   // Last: these leave requests pending that no worker will take.
-  results.submitClosed = await part(
+  results.submitClosed = await partIf(
+    config.submitRequests > 0,
     `submit only, ${config.submitRequests} at concurrency ${config.submitConcurrency}`,
     () =>
       runSubmitClosed({
@@ -152,11 +164,15 @@ async function cfsslParts(): Promise<void> {
   results.cfssl.status = `cfssl at ${binary}`;
   const client = await startCfssl(binary, cleanup);
   const clients = config.clients;
-  results.cfssl.ec = await part(`cfssl newcert, ${config.ecRequests} EC`, () =>
-    runCfssl({ client, keyAlgorithm: "EC_prime256v1", count: config.ecRequests, clients }),
+  results.cfssl.ec = await partIf(
+    config.ecRequests > 0,
+    `cfssl newcert, ${config.ecRequests} EC`,
+    () => runCfssl({ client, keyAlgorithm: "EC_prime256v1", count: config.ecRequests, clients }),
   );
-  results.cfssl.rsa = await part(`cfssl newcert, ${config.rsaRequests} RSA`, () =>
-    runCfssl({ client, keyAlgorithm: "RSA_2048", count: config.rsaRequests, clients }),
+  results.cfssl.rsa = await partIf(
+    config.rsaRequests > 0,
+    `cfssl newcert, ${config.rsaRequests} RSA`,
+    () => runCfssl({ client, keyAlgorithm: "RSA_2048", count: config.rsaRequests, clients }),
   );
 }
 

@@ -31,7 +31,7 @@ function origin(url: string): string {
 
 /**
  * Self time of the main thread by function and by origin (package or file), summed over
- * every .cpuprofile in the directory. Off-thread work (libuv pool crypto) is not in it.
+ * the main-thread .cpuprofile files in the directory. Off-thread work (libuv pool crypto) is not in it.
  */
 export async function summarizeCpuProfiles(
   dir: string,
@@ -40,7 +40,10 @@ export async function summarizeCpuProfiles(
   const byFunction = new Map<string, number>();
   const byOrigin = new Map<string, number>();
   let totalUs = 0;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"))) {
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's
+  // loader hooks run on a thread of their own and would only add noise).
+  const mainThread = /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/;
+  for (const file of (await readdir(dir)).filter((f) => mainThread.test(f))) {
     const profile = JSON.parse(await readFile(join(dir, file), "utf8")) as CpuProfile;
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
     profile.samples.forEach((id, i) => {

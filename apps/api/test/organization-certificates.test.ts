@@ -325,9 +325,9 @@ describe("list", () => {
     expect(seenDesc).toEqual(beforeDesc);
   });
 
-  it("orders ties on created_at by id, to the microsecond", async () => {
-    const at = "2001-02-03 04:05:06.000001+00";
-    const later = "2001-02-03 04:05:06.000002+00";
+  it("orders ties on created_at by id, to the millisecond the columns keep", async () => {
+    const at = "2001-02-03 04:05:06.001+00";
+    const later = "2001-02-03 04:05:06.002+00";
     const rows = [at, at, at, later, later].map((createdAt, i) => ({
       id: randomUUID(),
       createdAt,

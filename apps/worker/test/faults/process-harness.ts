@@ -64,6 +64,8 @@ export class ChildWithLogs {
   readonly lines: LogLine[] = [];
   readonly exited: Promise<ExitStatus>;
   exitStatus: ExitStatus | undefined;
+  /** Set once the test signals or kills it: an exit after that is the test's doing. */
+  stopRequested = false;
   private readonly lineListeners = new Set<(line: LogLine) => void>();
 
   constructor(
@@ -150,7 +152,13 @@ export class ChildWithLogs {
   }
 
   signal(signal: NodeJS.Signals) {
+    this.stopRequested = true;
     if (this.running) this.child.kill(signal);
+  }
+
+  /** Exited though nobody asked it to: a crash. */
+  get crashed(): boolean {
+    return !this.running && !this.stopRequested;
   }
 
   /** Resolves with the exit status, or rejects (without killing) after timeoutMs. */
@@ -491,14 +499,55 @@ export class FaultWorld {
     };
   }
 
-  /** Polls the database until no accepted request is pending; returns the outcome either way. */
-  async waitUntilSettled(ids: readonly string[], timeoutMs: number): Promise<Outcome> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Polls the database until no accepted request is pending. Gives up (returning the outcome
+   * as it stands) at the deadline, or once nothing has finished for `stallMs`: a batch that
+   * stops moving for that long on this machine is stuck, not slow.
+   */
+  async waitUntilSettled(
+    ids: readonly string[],
+    options: { timeoutMs: number; stallMs?: number },
+  ): Promise<Outcome> {
+    const deadline = Date.now() + options.timeoutMs;
+    const stallMs = options.stallMs ?? 30_000;
+    let finished = -1;
+    let lastProgress = Date.now();
     for (;;) {
+      this.assertNoCrash();
       const outcome = await this.outcome(ids);
-      if (outcome.pending === 0 || Date.now() > deadline) return outcome;
+      if (outcome.pending === 0) return outcome;
+      if (outcome.issued + outcome.failed !== finished) {
+        finished = outcome.issued + outcome.failed;
+        lastProgress = Date.now();
+      }
+      if (Date.now() > deadline || Date.now() - lastProgress > stallMs) return outcome;
       await delay(250);
     }
+  }
+
+  /** Throws, with its output, when a service process exited without being told to. */
+  assertNoCrash() {
+    const crashed = this.processes.filter((p) => p.crashed);
+    if (crashed.length === 0) return;
+    throw new Error(
+      crashed
+        .map(
+          (p) =>
+            `${p.name} (pid ${p.child.pid}) exited by itself, code ${p.exitStatus?.code} signal ${p.exitStatus?.signal}:\n${p.tail(15)}`,
+        )
+        .join("\n"),
+    );
+  }
+
+  /** waitFor that also fails at once when a service process crashes meanwhile. */
+  waitFor<T>(
+    check: () => Promise<T | undefined>,
+    options: { timeoutMs: number; intervalMs?: number; describe: () => string | Promise<string> },
+  ): Promise<T> {
+    return waitFor(async () => {
+      this.assertNoCrash();
+      return check();
+    }, options);
   }
 
   /**

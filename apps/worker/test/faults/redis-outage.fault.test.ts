@@ -1,12 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ApiReply,
-  delay,
-  FaultWorld,
-  formatOutcome,
-  PrivateRedis,
-  waitFor,
-} from "./process-harness";
+import { type ApiReply, delay, FaultWorld, formatOutcome, PrivateRedis } from "./process-harness";
 
 const OUTAGE_MS = 5_000;
 const CLIENTS = 3;
@@ -109,10 +102,13 @@ describe("Redis stopped for 5 s while clients submit", () => {
     };
 
     try {
-      await waitFor(async () => (accepted().length >= ACCEPTED_BEFORE_OUTAGE ? true : undefined), {
-        timeoutMs: 60_000,
-        describe: () => `accepted ${accepted().length} of ${submissions.length}`,
-      });
+      await world.waitFor(
+        async () => (accepted().length >= ACCEPTED_BEFORE_OUTAGE ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          describe: () => `accepted ${accepted().length} of ${submissions.length}`,
+        },
+      );
       phase = "outage";
       await redis.stop();
       // The outage lasts a fixed time on purpose: that is the fault being injected.
@@ -124,11 +120,14 @@ describe("Redis stopped for 5 s while clients submit", () => {
       await redis.restart();
       phase = "after";
 
-      await waitFor(async () => ((await probeReadiness()).status === 200 ? true : undefined), {
-        timeoutMs: 30_000,
-        describe: () => JSON.stringify(readiness.slice(-3)),
-      });
-      await waitFor(
+      await world.waitFor(
+        async () => ((await probeReadiness()).status === 200 ? true : undefined),
+        {
+          timeoutMs: 30_000,
+          describe: () => JSON.stringify(readiness.slice(-3)),
+        },
+      );
+      await world.waitFor(
         async () => (accepted("after").length >= ACCEPTED_AFTER_OUTAGE ? true : undefined),
         {
           timeoutMs: 60_000,
@@ -179,7 +178,7 @@ describe("Redis stopped for 5 s while clients submit", () => {
     const ids = accepted().map(
       (s) => (s.body as { certificateRequestId: string }).certificateRequestId,
     );
-    const outcome = await world.waitUntilSettled(ids, 90_000);
+    const outcome = await world.waitUntilSettled(ids, { timeoutMs: 90_000 });
     const [rows] = await world.observer<{ count: number }[]>`
       select count(*)::int as count from certificate_requests`;
     const requeued = world.processes

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiReply, FaultWorld, formatOutcome, waitFor } from "./process-harness";
+import { type ApiReply, FaultWorld, formatOutcome } from "./process-harness";
 
 const REQUESTS = 60;
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -27,7 +27,7 @@ describe("SIGTERM", () => {
     const ids = await world.submitMany(profileId, REQUESTS, "RSA_2048");
 
     // A is busy (it has issued) and the batch has plenty left, so A holds running jobs.
-    await waitFor(
+    await world.waitFor(
       async () => {
         const pending = (await world.statusCounts(ids)).pending ?? 0;
         if (pending < 15)
@@ -56,7 +56,7 @@ describe("SIGTERM", () => {
       ),
     ).toEqual([]);
 
-    const outcome = await world.waitUntilSettled(ids, 120_000);
+    const outcome = await world.waitUntilSettled(ids, { timeoutMs: 120_000 });
     const issuedByA = workerA.logsWithMsg("certificate issued").length;
     const issuedByB = workerB.logsWithMsg("certificate issued").length;
     console.log(
@@ -87,6 +87,9 @@ describe("SIGTERM", () => {
     const api = await world.startApi({ CERTQ_SYNC_WAIT_MS: String(SYNC_WAIT_MS) });
     const acceptedBefore = api.logsWithMsg("certificate request accepted").length;
 
+    // Each must still be waiting when the signal lands, or it proves nothing about shutdown.
+    let signalled = 0;
+    const answeredEarly: string[] = [];
     const inFlight = Array.from({ length: IN_FLIGHT_SYNC_REQUESTS }, (_, i) =>
       world
         .call<{ certificateRequestId: string; status: string }>(
@@ -97,22 +100,29 @@ describe("SIGTERM", () => {
               profileId,
               commonName: `sync-${i}.example.test`,
               ttl: "7d",
+              signatureAlgorithm: "ECDSA-SHA256",
               keyAlgorithm: "RSA_2048",
             },
             timeoutMs: SYNC_WAIT_MS + 15_000,
           },
         )
-        .catch((error: unknown) => error as Error),
+        .catch((error: unknown) => error as Error)
+        .then((reply) => {
+          if (!signalled) answeredEarly.push(reply instanceof Error ? String(reply) : reply.text);
+          return reply;
+        }),
     );
-    await waitFor(
-      async () =>
-        api.logsWithMsg("certificate request accepted").length - acceptedBefore >=
-        IN_FLIGHT_SYNC_REQUESTS
-          ? true
-          : undefined,
+    await world.waitFor(
+      async () => {
+        if (answeredEarly.length > 0) {
+          throw new Error(`answered before the SIGTERM: ${answeredEarly.join(" | ")}`);
+        }
+        const accepted = api.logsWithMsg("certificate request accepted").length - acceptedBefore;
+        return accepted >= IN_FLIGHT_SYNC_REQUESTS ? true : undefined;
+      },
       { timeoutMs: 30_000, describe: () => api.tail() },
     );
-    const signalled = performance.now();
+    signalled = performance.now();
     api.signal("SIGTERM");
     const replies = await Promise.all(inFlight);
     const exit = await api.waitForExit(SYNC_WAIT_MS + 10_000);
@@ -134,7 +144,7 @@ describe("SIGTERM", () => {
     // The accepted requests outlive the API: a worker started now issues them.
     const ids = answered.map((r) => r.body.certificateRequestId);
     await world.startWorker();
-    const outcome = await world.waitUntilSettled(ids, 60_000);
+    const outcome = await world.waitUntilSettled(ids, { timeoutMs: 60_000 });
     console.log(
       `SIGTERM API: ${formatOutcome(outcome)} (API exited code ${exit.code} after ${exitMs} ms)`,
     );

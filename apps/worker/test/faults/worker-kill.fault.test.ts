@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FaultWorld, formatOutcome, waitFor } from "./process-harness";
+import { FaultWorld, formatOutcome } from "./process-harness";
 
 const REQUESTS = 100;
 
@@ -18,7 +18,7 @@ describe("a worker killed with SIGKILL in the middle of a batch", () => {
     const ids = await world.submitMany(profileId, REQUESTS, "RSA_2048");
 
     // The kill must land mid-batch: some issued already, A holding locks on running jobs.
-    const issuedBeforeKill = await waitFor(
+    const issuedBeforeKill = await world.waitFor(
       async () => {
         const issued = (await world.statusCounts(ids)).issued ?? 0;
         return issued >= 5 ? issued : undefined;
@@ -33,7 +33,7 @@ describe("a worker killed with SIGKILL in the middle of a batch", () => {
     expect(activeAtKill, "worker A held no job when killed").toBeGreaterThan(0);
 
     await world.startWorker({ CERTQ_WORKER_CONCURRENCY: "4" });
-    const outcome = await world.waitUntilSettled(ids, 120_000);
+    const outcome = await world.waitUntilSettled(ids, { timeoutMs: 120_000 });
     console.log(
       `kill -9 worker: ${formatOutcome(outcome)} (issued before the kill=${issuedBeforeKill}, active at the kill=${activeAtKill}, pending after it=${atKill.pending})`,
     );
