@@ -1,5 +1,6 @@
 import type { IssuanceClient, ServiceContext } from "@certq/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import { notFound, onError } from "./middleware/errors";
@@ -120,6 +121,8 @@ export function createApp(deps: AppDeps) {
     type: "http",
     scheme: "bearer",
   });
+  // An interactive reference for /openapi.json (Scalar loads its UI script from its CDN).
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "certq API" }));
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

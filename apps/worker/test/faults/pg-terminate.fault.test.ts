@@ -111,7 +111,8 @@ describe("pg_terminate_backend on the service's connections", () => {
       "submissions answered neither 202 nor 503",
     ).toEqual([]);
     for (const reply of refused) expect(reply.body, reply.text).toMatchObject(errorShape);
-    expect(accepted.length).toBe(REQUESTS);
+    // Clients in flight when the count is reached still land, so a few more may be accepted.
+    expect(accepted.length).toBeGreaterThanOrEqual(REQUESTS);
     expect(apiFaults.terminations, "submissions outran the terminations").toBeGreaterThanOrEqual(3);
     expect(api.running, "the API died").toBe(true);
 
@@ -135,12 +136,12 @@ describe("pg_terminate_backend on the service's connections", () => {
       `pg_terminate_backend: ${formatOutcome(outcome)} (submissions=${replies.length} 202=${accepted.length} 503=${refused.length}; terminations during submissions=${apiFaults.terminations} (backends ${apiFaults.backendsEnded}), during processing=${workerFaults.terminations} (backends ${workerFaults.backendsEnded}); attempts retried=${retried}; request rows=${rows?.count})`,
     );
     expect(outcome).toMatchObject({
-      accepted: REQUESTS,
-      issued: REQUESTS,
+      accepted: accepted.length,
+      issued: accepted.length,
       failed: 0,
       lost: 0,
       issuedTwice: 0,
-      certificates: REQUESTS,
+      certificates: accepted.length,
     });
 
     // Every pooled connection of the API was ended too: it must reconnect by itself.
