@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
+import type { ApiMetrics } from "./metrics";
 import { notFound, onError } from "./middleware/errors";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { defaultHook } from "./middleware/validation";
@@ -50,6 +51,7 @@ export interface AppDeps {
   /** Queues a rebuild of a CA's CRL after a revocation. */
   scheduleCrlRebuild: (caId: string) => Promise<unknown>;
   readiness: ReadinessChecks;
+  metrics?: ApiMetrics;
 }
 
 /** The one app factory, shared by the server entry points and the tests. */
@@ -76,6 +78,14 @@ export function createApp(deps: AppDeps) {
       "request",
     );
   });
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.use(metrics.measure);
+    app.get("/metrics", async (c) => {
+      const { body, contentType } = await metrics.render();
+      return c.body(body, 200, { "Content-Type": contentType });
+    });
+  }
   app.use(limitBody);
   app.use(requireJsonBody);
   app.onError(onError);

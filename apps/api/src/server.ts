@@ -9,7 +9,9 @@ import {
 } from "@certq/core";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
+import type { Registry } from "prom-client";
 import { createApp } from "./app";
+import { createApiMetrics } from "./metrics";
 
 export interface ApiServer {
   port: number;
@@ -17,7 +19,10 @@ export interface ApiServer {
 }
 
 /** Serves the API over HTTP until close(): stops accepting, lets in-flight requests finish. */
-export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
+export async function startApiServer(
+  runtime: Runtime,
+  options: { metricsRegistries?: Registry[] } = {},
+): Promise<ApiServer> {
   const { config, log } = runtime;
   const redis = createRedis(config.redisUrl, "producer");
   const eventsRedis = createRedis(config.redisUrl, "worker");
@@ -45,6 +50,7 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
   const maintenance = createMaintenanceQueue({ connection: redis, prefix: config.queuePrefix });
   maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
   const app = createApp({
+    metrics: createApiMetrics({ queue, include: options.metricsRegistries }),
     ctx: runtime.ctx,
     issuance,
     scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),

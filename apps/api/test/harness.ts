@@ -15,9 +15,15 @@ import {
   type ServiceContext,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
-import { createIssuanceWorker, type IssuanceWorker, startMaintenance } from "@certq/worker";
+import {
+  createIssuanceWorker,
+  createWorkerMetrics,
+  type IssuanceWorker,
+  startMaintenance,
+} from "@certq/worker";
 import { sql } from "drizzle-orm";
 import { createApp } from "../src/app";
+import { createApiMetrics } from "../src/metrics";
 
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -109,7 +115,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     prefix,
   });
   const maintenance = createMaintenanceQueue({ connection: redis, prefix });
+  const workerMetrics = createWorkerMetrics();
   const app = createApp({
+    metrics: createApiMetrics({ queue, include: [workerMetrics.registry] }),
     ctx,
     issuance,
     scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
@@ -171,6 +179,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         prefix,
         concurrency,
         name: `test-worker-${++workerCount}`,
+        metrics: workerMetrics,
       });
       worker.on("error", () => {});
       worker.on("closed", () => connection.disconnect());

@@ -1,3 +1,4 @@
 export * from "./issuance-worker";
 export * from "./maintenance";
+export * from "./metrics";
 export * from "./start-worker";

@@ -10,6 +10,7 @@ import {
 } from "@certq/core";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
 import { isPermanent } from "./is-permanent";
+import type { WorkerMetrics } from "./metrics";
 
 export interface IssuanceWorkerOptions {
   ctx: ServiceContext;
@@ -24,6 +25,7 @@ export interface IssuanceWorkerOptions {
    * about this long.
    */
   lockDurationMs?: number;
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -36,10 +38,14 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
     ISSUANCE_QUEUE,
     async function processIssueJob(job: Job<JobPayload<"issue">, IssueOutcome, "issue">) {
       const { requestId } = parseJobPayload("issue", job.data);
+      const started = performance.now();
       try {
-        return await issuePendingRequest({ ctx, requestId });
+        const outcome = await issuePendingRequest({ ctx, requestId });
+        options.metrics?.record(outcome, (performance.now() - started) / 1000);
+        return outcome;
       } catch (error) {
         const message = (error as Error).message ?? String(error);
+        options.metrics?.recordFailure(isPermanent(error));
         if (isPermanent(error)) {
           await failRequest({ ctx, requestId, errorMessage: message });
           ctx.log.info({ requestId, reason: message }, "certificate request failed");

@@ -1,6 +1,7 @@
 import { createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
 import { createIssuanceWorker } from "./issuance-worker";
 import { startMaintenance } from "./maintenance";
+import { createWorkerMetrics, type WorkerMetrics } from "./metrics";
 import { warnUnlessNoEviction } from "./redis-policy";
 
 export interface RunningWorker {
@@ -11,7 +12,10 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
+export async function startWorker(
+  runtime: Runtime,
+  metrics: WorkerMetrics = createWorkerMetrics(),
+): Promise<RunningWorker & { metrics: WorkerMetrics }> {
   const { config, log, ctx } = runtime;
   const connection = createRedis(config.redisUrl, "worker");
   connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
@@ -23,6 +27,7 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
     lockDurationMs: config.lockDurationMs,
+    metrics,
   });
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   await worker.waitUntilReady();
@@ -46,6 +51,7 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
   );
 
   return {
+    metrics,
     async close() {
       const graceful = worker.close();
       let timer: NodeJS.Timeout | undefined;

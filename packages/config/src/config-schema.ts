@@ -44,6 +44,8 @@ export const configEnvSchema = z.object({
   CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
   /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
   CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+  /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
+  CERTQ_WORKER_METRICS_PORT: port.default(0),
 });
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
@@ -69,6 +71,7 @@ export interface Config {
   shutdownGraceMs: number;
   maxQueueDepth: number;
   tokenRateLimit: number;
+  workerMetricsPort: number;
 }
 
 export function toConfig(env: ConfigEnv): Config {
@@ -92,5 +95,6 @@ export function toConfig(env: ConfigEnv): Config {
     shutdownGraceMs: env.CERTQ_SHUTDOWN_GRACE_MS,
     maxQueueDepth: env.CERTQ_MAX_QUEUE_DEPTH,
     tokenRateLimit: env.CERTQ_TOKEN_RATE_LIMIT,
+    workerMetricsPort: env.CERTQ_WORKER_METRICS_PORT,
   };
 }

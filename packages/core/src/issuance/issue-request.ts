@@ -22,7 +22,14 @@ import { assertPolicy, profilePolicySchema } from "../policy";
 import { findProfile } from "../profiles/find-profile";
 
 export type IssueOutcome =
-  | { status: "issued"; certificateId: string; serialNumber: string }
+  | {
+      status: "issued";
+      certificateId: string;
+      serialNumber: string;
+      keyAlgorithm: string;
+      /** Time spent generating the key; 0 when the client sent a CSR. */
+      keyGenerationMs: number;
+    }
   | { status: "skipped"; reason: "request-missing" | "not-pending" };
 
 /**
@@ -64,11 +71,14 @@ export async function issuePendingRequest(args: {
 
   let publicKeySpki: Buffer;
   let privateKeyPkcs8: Buffer | null = null;
+  let keyGenerationMs = 0;
   if (request.kind === "sign-csr") {
     if (!request.csr) throw new BadRequestError("request has no CSR", "csr");
     publicKeySpki = (await parseCsr(request.csr)).publicKeySpki;
   } else {
+    const started = performance.now();
     const keyPair = await generateKeyPair(params.keyAlgorithm);
+    keyGenerationMs = performance.now() - started;
     publicKeySpki = keyPair.publicKeySpki;
     privateKeyPkcs8 = keyPair.privateKeyPkcs8;
   }
@@ -124,7 +134,13 @@ export async function issuePendingRequest(args: {
   });
   if (!issued) return { status: "skipped", reason: "not-pending" };
   ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
-  return { status: "issued", certificateId, serialNumber };
+  return {
+    status: "issued",
+    certificateId,
+    serialNumber,
+    keyAlgorithm: params.keyAlgorithm,
+    keyGenerationMs,
+  };
 }
 
 /** Ends a pending request as failed; a request already finished is left alone. */
