@@ -80,6 +80,7 @@ export class CertqStack {
       CERTQ_TOKEN_RATE_LIMIT: "0",
       CERTQ_WORKER_CONCURRENCY: String(args.workerConcurrency),
       CERTQ_SHUTDOWN_GRACE_MS: "5000",
+      CERTQ_WORKER_METRICS_PORT: "0",
     };
     const apiProcess = startProcess({
       label: "certq API",

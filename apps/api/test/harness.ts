@@ -7,16 +7,20 @@ import {
   createIssuanceQueue,
   createMaintenanceQueue,
   createRedis,
+  createWebhookQueue,
   enqueueCrlRebuild,
+  enqueueWebhook,
   ensureAdminToken,
   type IssuanceClient,
   type IssuanceQueue,
   type MaintenanceQueue,
   type ServiceContext,
+  type WebhookQueue,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import {
   createIssuanceWorker,
+  createWebhookWorker,
   createWorkerMetrics,
   type IssuanceWorker,
   startMaintenance,
@@ -60,6 +64,8 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
   startMaintenance(): Promise<void>;
+  /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
+  startWebhooks(backoffMs: number): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -129,6 +135,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const workers: IssuanceWorker[] = [];
   const closers: (() => Promise<void>)[] = [];
   let workerCount = 0;
+  let webhookQueue: WebhookQueue | undefined;
 
   const harness: Harness = {
     db,
@@ -156,6 +163,18 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return { status: res.status, headers: res.headers, body: parsed as never, text };
     },
     app,
+    async startWebhooks(backoffMs) {
+      const connection = createRedis(TEST_REDIS_URL, "worker");
+      webhookQueue = createWebhookQueue({ connection, prefix, backoffMs });
+      const worker = createWebhookWorker({ ctx, connection, prefix });
+      await worker.waitUntilReady();
+      closers.push(async () => {
+        await worker.close();
+        await webhookQueue?.obliterate({ force: true }).catch(() => {});
+        await webhookQueue?.close();
+        connection.disconnect();
+      });
+    },
     async startMaintenance() {
       const connection = createRedis(TEST_REDIS_URL, "worker");
       const running = await startMaintenance({
@@ -180,6 +199,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         concurrency,
         name: `test-worker-${++workerCount}`,
         metrics: workerMetrics,
+        notify: async (requestId: string) => {
+          if (webhookQueue) await enqueueWebhook(webhookQueue, requestId);
+        },
       });
       worker.on("error", () => {});
       worker.on("closed", () => connection.disconnect());

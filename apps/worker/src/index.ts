@@ -2,3 +2,4 @@ export * from "./issuance-worker";
 export * from "./maintenance";
 export * from "./metrics";
 export * from "./start-worker";
+export * from "./webhook-worker";

@@ -26,6 +26,8 @@ export interface IssuanceWorkerOptions {
    */
   lockDurationMs?: number;
   metrics?: WorkerMetrics;
+  /** Queues the webhook of a request that ended; failures are logged, never fatal. */
+  notify?: (requestId: string) => Promise<unknown>;
 }
 
 /**
@@ -34,6 +36,14 @@ export interface IssuanceWorkerOptions {
  */
 export function createIssuanceWorker(options: IssuanceWorkerOptions) {
   const { ctx } = options;
+  // Issuance never waits on, or fails for, a webhook: queueing it is best effort.
+  const notify = async (requestId: string) => {
+    await options
+      .notify?.(requestId)
+      .catch((error: unknown) =>
+        ctx.log.warn({ requestId, err: (error as Error).message }, "webhook not queued"),
+      );
+  };
   return new Worker<JobPayload<"issue">, IssueOutcome, "issue">(
     ISSUANCE_QUEUE,
     async function processIssueJob(job: Job<JobPayload<"issue">, IssueOutcome, "issue">) {
@@ -42,12 +52,13 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
       try {
         const outcome = await issuePendingRequest({ ctx, requestId });
         options.metrics?.record(outcome, (performance.now() - started) / 1000);
+        if (outcome.status === "issued" && outcome.webhook) await notify(requestId);
         return outcome;
       } catch (error) {
         const message = (error as Error).message ?? String(error);
         options.metrics?.recordFailure(isPermanent(error));
         if (isPermanent(error)) {
-          await failRequest({ ctx, requestId, errorMessage: message });
+          if (await failRequest({ ctx, requestId, errorMessage: message })) await notify(requestId);
           ctx.log.info({ requestId, reason: message }, "certificate request failed");
           throw new UnrecoverableError(message);
         }
@@ -57,12 +68,14 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
             ctx,
             requestId,
             errorMessage: `Issuance failed after ${attempts} attempts: ${message}`,
-          }).catch((e: unknown) =>
-            ctx.log.error(
-              { requestId, err: (e as Error).message },
-              "could not mark request failed",
-            ),
-          );
+          })
+            .then((failed) => (failed ? notify(requestId) : undefined))
+            .catch((e: unknown) =>
+              ctx.log.error(
+                { requestId, err: (e as Error).message },
+                "could not mark request failed",
+              ),
+            );
         }
         ctx.log.warn(
           { requestId, attempt: job.attemptsMade + 1, err: message },

@@ -1,8 +1,15 @@
-import { createIssuanceQueue, createRedis, type Runtime } from "@certq/core";
+import {
+  createIssuanceQueue,
+  createRedis,
+  createWebhookQueue,
+  enqueueWebhook,
+  type Runtime,
+} from "@certq/core";
 import { createIssuanceWorker } from "./issuance-worker";
 import { startMaintenance } from "./maintenance";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics";
 import { warnUnlessNoEviction } from "./redis-policy";
+import { createWebhookWorker } from "./webhook-worker";
 
 export interface RunningWorker {
   /**
@@ -21,6 +28,8 @@ export async function startWorker(
   connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
   await warnUnlessNoEviction(connection, log);
 
+  const webhookQueue = createWebhookQueue({ connection, prefix: config.queuePrefix });
+  const webhooks = createWebhookWorker({ ctx, connection, prefix: config.queuePrefix });
   const worker = createIssuanceWorker({
     ctx,
     connection,
@@ -28,6 +37,7 @@ export async function startWorker(
     concurrency: config.workerConcurrency,
     lockDurationMs: config.lockDurationMs,
     metrics,
+    notify: (requestId) => enqueueWebhook(webhookQueue, requestId),
   });
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   await worker.waitUntilReady();
@@ -67,6 +77,8 @@ export async function startWorker(
       }
       clearTimeout(timer);
       await maintenance.close();
+      await webhooks.close();
+      await webhookQueue.close();
       await issuanceQueue.close();
       connection.disconnect();
     },

@@ -201,9 +201,17 @@ export class PrivateRedis {
   private constructor(readonly port: number) {}
 
   static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
-    await redis.restart();
-    return redis;
+    // The free port may be taken by another test between our probe and redis's bind.
+    for (let attempt = 1; ; attempt++) {
+      const redis = new PrivateRedis(await freePort());
+      try {
+        await redis.restart();
+        return redis;
+      } catch (error) {
+        await redis.stop();
+        if (attempt >= 3) throw error;
+      }
+    }
   }
 
   get url(): string {
@@ -248,22 +256,19 @@ export class PrivateRedis {
     await this.current?.kill();
   }
 
-  async flushAll(): Promise<void> {
-    const client = new Redis(this.url, { maxRetriesPerRequest: 1 });
-    try {
-      await client.flushall();
-    } finally {
-      client.disconnect();
-    }
+  flushAll(): Promise<unknown> {
+    return withRedis(this.url, (client) => client.flushall());
   }
+}
 
-  async keyCount(): Promise<number> {
-    const client = new Redis(this.url, { maxRetriesPerRequest: 1 });
-    try {
-      return await client.dbsize();
-    } finally {
-      client.disconnect();
-    }
+/** A short-lived client for one look at Redis; fails rather than waits when it is down. */
+async function withRedis<T>(url: string, use: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on("error", () => {});
+  try {
+    return await use(client);
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -369,12 +374,24 @@ export class FaultWorld {
   }
 
   async startApi(extra: Record<string, string> = {}): Promise<ApiProcess> {
-    const port = await freePort();
-    const service = this.spawnService("api", API_ENTRY, this.env({ PORT: String(port), ...extra }));
-    await service.waitForMsg("certq API listening");
-    const api = Object.assign(service, { baseUrl: `http://127.0.0.1:${port}` });
-    this.api = api;
-    return api;
+    // The free port may be taken by another test between our probe and the API's bind.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const env = this.env({ PORT: String(port), ...extra });
+      const service = this.spawnService("api", API_ENTRY, env);
+      try {
+        await service.waitForMsg("certq API listening");
+      } catch (error) {
+        if (attempt >= 3 || !service.lines.some((line) => line.raw.includes("EADDRINUSE"))) {
+          throw error;
+        }
+        service.stopRequested = true;
+        continue;
+      }
+      const api = Object.assign(service, { baseUrl: `http://127.0.0.1:${port}` });
+      this.api = api;
+      return api;
+    }
   }
 
   async startWorker(extra: Record<string, string> = {}): Promise<ChildWithLogs> {
@@ -555,12 +572,7 @@ export class FaultWorld {
    * (locked by some worker right now).
    */
   async issuanceJobs(list: "wait" | "active"): Promise<number> {
-    const client = new Redis(this.redisUrl, { maxRetriesPerRequest: 1 });
-    try {
-      return await client.llen(`${this.prefix}:issuance:${list}`);
-    } finally {
-      client.disconnect();
-    }
+    return withRedis(this.redisUrl, (client) => client.llen(`${this.prefix}:issuance:${list}`));
   }
 
   /** Prints every process's output tail if the running test fails; call it inside a test. */
@@ -591,15 +603,8 @@ export class FaultWorld {
 }
 
 /** Deletes every key under a queue prefix (jobs, schedulers, counters). */
-async function removeKeys(redisUrl: string, prefix: string): Promise<void> {
-  const client = new Redis(redisUrl, {
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    lazyConnect: true,
-  });
-  client.on("error", () => {});
-  try {
-    await client.connect();
+function removeKeys(redisUrl: string, prefix: string): Promise<void> {
+  return withRedis(redisUrl, async (client) => {
     // Braces are literal in SCAN's glob, so the hash-tag prefix needs no escaping.
     let cursor = "0";
     do {
@@ -607,9 +612,7 @@ async function removeKeys(redisUrl: string, prefix: string): Promise<void> {
       cursor = nextCursor;
       if (keys.length > 0) await client.del(...keys);
     } while (cursor !== "0");
-  } finally {
-    client.disconnect();
-  }
+  });
 }
 
 export function delay(ms: number): Promise<void> {

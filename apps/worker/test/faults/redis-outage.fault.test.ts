@@ -58,6 +58,7 @@ describe("Redis stopped for 5 s while clients submit", () => {
     const profileId = await world.createProfile();
 
     let phase: Phase = "before";
+    let waitingAtOutage = 0;
     let stopped = false;
     const submissions: Submission[] = [];
     const accepted = (only?: Phase) =>
@@ -109,6 +110,9 @@ describe("Redis stopped for 5 s while clients submit", () => {
           describe: () => `accepted ${accepted().length} of ${submissions.length}`,
         },
       );
+      // Jobs must be waiting in Redis when it dies, or there is nothing for the reconciler to
+      // bring back and the test proves less than it claims.
+      waitingAtOutage = await world.issuanceJobs("wait");
       phase = "outage";
       await redis.stop();
       // The outage lasts a fixed time on purpose: that is the fault being injected.
@@ -175,19 +179,29 @@ describe("Redis stopped for 5 s while clients submit", () => {
       ),
     ).toBe(true);
 
-    const ids = accepted().map(
-      (s) => (s.body as { certificateRequestId: string }).certificateRequestId,
-    );
+    expect(waitingAtOutage, "no job was waiting in Redis when it stopped").toBeGreaterThan(0);
+    const idsOf = (only?: Phase) =>
+      accepted(only).map((s) => (s.body as { certificateRequestId: string }).certificateRequestId);
+    const ids = idsOf();
     const outcome = await world.waitUntilSettled(ids, { timeoutMs: 90_000 });
+    const lostBefore = (await world.outcome(idsOf("before"))).lost;
+    const lostAfter = (await world.outcome(idsOf("after"))).lost;
+    const slowestMs = Math.round(Math.max(...submissions.map((s) => s.elapsedMs)));
     const [rows] = await world.observer<{ count: number }[]>`
       select count(*)::int as count from certificate_requests`;
     const requeued = world.processes
       .flatMap((p) => p.logsWithMsg("reconciler repaired pending requests"))
       .reduce((sum, line) => sum + Number(line.requeued ?? 0), 0);
     console.log(
-      `Redis outage: ${formatOutcome(outcome)} (submissions=${submissions.length} 202=${byStatus(202)} 503=${byStatus(503)} other=${unexpected.length}, accepted before/during/after=${accepted("before").length}/${accepted("outage").length}/${accepted("after").length}, re-enqueued=${requeued}, request rows=${rows?.count})`,
+      `Redis outage: ${formatOutcome(outcome)} (submissions=${submissions.length} 202=${byStatus(202)} 503=${byStatus(503)} other=${unexpected.length}, accepted before/during/after=${accepted("before").length}/${accepted("outage").length}/${accepted("after").length}, jobs waiting at the outage=${waitingAtOutage}, lost of those accepted before/after=${lostBefore}/${lostAfter}, re-enqueued=${requeued}, request rows=${rows?.count}, slowest submission=${slowestMs} ms)`,
     );
-    expect(outcome).toMatchObject({
+    expect(lostAfter, "requests accepted after the outage stayed pending: no worker resumed").toBe(
+      0,
+    );
+    expect(
+      outcome,
+      "accepted requests whose jobs died with Redis were never re-enqueued",
+    ).toMatchObject({
       accepted: ids.length,
       issued: ids.length,
       failed: 0,

@@ -29,6 +29,8 @@ export type IssueOutcome =
       keyAlgorithm: string;
       /** Time spent generating the key; 0 when the client sent a CSR. */
       keyGenerationMs: number;
+      /** The profile has a webhook to tell. */
+      webhook: boolean;
     }
   | { status: "skipped"; reason: "request-missing" | "not-pending" };
 
@@ -140,6 +142,7 @@ export async function issuePendingRequest(args: {
     serialNumber,
     keyAlgorithm: params.keyAlgorithm,
     keyGenerationMs,
+    webhook: profile.webhookUrl !== null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { certificateProfiles } from "@certq/db";
 import { asc, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
@@ -5,6 +6,7 @@ import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 import { ConflictError, NotFoundError } from "../errors";
 import { isForeignKeyViolation, isUniqueViolation } from "../pg-errors";
+import { generateWebhookSecret, sealWebhookSecret } from "../webhooks/webhook-secret";
 import { findProfile } from "./find-profile";
 import type { CreateProfileInput, ProfileView, UpdateProfileInput } from "./profile-schemas";
 import { toProfileView } from "./profile-view";
@@ -20,19 +22,24 @@ export async function createProfile(
   requireScope(args.principal, "profiles:manage");
   const { input } = args;
   await findCa(args.ctx.db, input.caId);
+  const id = randomUUID();
+  const webhookSecret = input.webhookUrl ? generateWebhookSecret() : undefined;
   try {
     const [row] = await args.ctx.db
       .insert(certificateProfiles)
       .values({
+        id,
         slug: input.slug,
         description: input.description ?? "",
         caId: input.caId,
         defaults: input.defaults ?? {},
         policy: input.policy,
+        webhookUrl: input.webhookUrl ?? null,
+        webhookSecret: webhookSecret ? sealWebhookSecret(args.ctx.kek, id, webhookSecret) : null,
       })
       .returning();
     if (!row) throw new Error("profile insert returned no row");
-    return toProfileView(row);
+    return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
@@ -61,6 +68,9 @@ export async function updateProfile(
   const profile = await findProfile(args.ctx.db, args.profileId);
   const { input } = args;
   if (input.caId) await findCa(args.ctx.db, input.caId);
+  // A webhook added where there was none gets a new secret, shown once; removing it drops both.
+  const webhookSecret =
+    input.webhookUrl && !profile.webhookSecret ? generateWebhookSecret() : undefined;
   try {
     const [row] = await args.ctx.db
       .update(certificateProfiles)
@@ -70,11 +80,18 @@ export async function updateProfile(
         caId: input.caId,
         defaults: input.defaults,
         policy: input.policy,
+        webhookUrl: input.webhookUrl,
+        webhookSecret:
+          input.webhookUrl === null
+            ? null
+            : webhookSecret
+              ? sealWebhookSecret(args.ctx.kek, profile.id, webhookSecret)
+              : undefined,
       })
       .where(eq(certificateProfiles.id, profile.id))
       .returning();
     if (!row) throw new NotFoundError("Certificate profile", args.profileId);
-    return toProfileView(row);
+    return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);

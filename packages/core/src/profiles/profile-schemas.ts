@@ -13,6 +13,12 @@ export const createProfileInputSchema = z.strictObject({
   caId: z.uuid(),
   defaults: profileDefaultsSchema.optional(),
   policy: profilePolicySchema,
+  /** POSTed a signed JSON event when a request ends issued or failed; null removes it. */
+  webhookUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2_048)
+    .nullable()
+    .optional(),
 });
 export type CreateProfileInput = z.infer<typeof createProfileInputSchema>;
 
@@ -28,6 +34,9 @@ export const profileViewSchema = z.object({
   caId: z.uuid(),
   defaults: profileDefaultsSchema,
   policy: profilePolicySchema,
+  webhookUrl: z.string().nullable(),
+  /** Only in the answer that created the webhook: the HMAC secret, shown once. */
+  webhookSecret: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

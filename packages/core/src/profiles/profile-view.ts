@@ -11,6 +11,7 @@ export function toProfileView(row: CertificateProfileRow): ProfileView {
     caId: row.caId,
     defaults: profileDefaultsSchema.parse(row.defaults),
     policy: profilePolicySchema.parse(row.policy),
+    webhookUrl: row.webhookUrl,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

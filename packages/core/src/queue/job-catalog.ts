@@ -4,6 +4,8 @@ import { z } from "zod";
 export const ISSUANCE_QUEUE = "issuance";
 /** Housekeeping (the reconciler), on its own queue so it never waits behind a backlog. */
 export const MAINTENANCE_QUEUE = "maintenance";
+/** Webhook deliveries, retried with backoff, apart from issuance so they never slow it. */
+export const WEBHOOK_QUEUE = "webhooks";
 
 /**
  * Every job name with its payload schema. Payloads carry IDs only: job data sits in clear
@@ -14,6 +16,7 @@ export const jobCatalog = {
   reconcile: z.strictObject({}),
   "rebuild-crl": z.strictObject({ caId: z.uuid() }),
   "refresh-crls": z.strictObject({}),
+  "deliver-webhook": z.strictObject({ requestId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -1,6 +1,6 @@
 import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { certificateAuthorities } from "./certificate-authorities";
-import { timestamps } from "./columns";
+import { bytea, timestamps } from "./columns";
 
 export const certificateProfiles = pgTable(
   "certificate_profiles",
@@ -14,6 +14,10 @@ export const certificateProfiles = pgTable(
     /** Parsed by @certq/core's profile schemas; stored as given. */
     defaults: jsonb("defaults").$type<Record<string, unknown>>().notNull().default({}),
     policy: jsonb("policy").$type<Record<string, unknown>>().notNull().default({}),
+    /** Where issued/failed events are POSTed; null for none. */
+    webhookUrl: text("webhook_url"),
+    /** The HMAC-SHA256 secret of those events, sealed like private keys. */
+    webhookSecret: bytea("webhook_secret"),
     ...timestamps,
   },
   (t) => [
