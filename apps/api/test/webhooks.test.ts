@@ -8,7 +8,7 @@ import {
   type WebhookEvent,
 } from "@certq/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
+import { createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 interface Delivery {
