@@ -1,12 +1,14 @@
 import type { IssuanceClient, ServiceContext } from "@certq/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import type { Queue } from "bullmq";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import type { ApiMetrics } from "./metrics";
 import { notFound, onError } from "./middleware/errors";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { defaultHook } from "./middleware/validation";
+import { registerQueueDashboard } from "./routes/admin/queue-dashboard";
 import { registerGetCaCertificate } from "./routes/cas/certificate";
 import { registerCreateCa } from "./routes/cas/create";
 import { registerGetCaCsr } from "./routes/cas/csr";
@@ -52,6 +54,8 @@ export interface AppDeps {
   scheduleCrlRebuild: (caId: string) => Promise<unknown>;
   readiness: ReadinessChecks;
   metrics?: ApiMetrics;
+  /** Queues shown on the admin dashboard at /admin/queues; none, no dashboard. */
+  dashboardQueues?: Queue[];
 }
 
 /** The one app factory, shared by the server entry points and the tests. */
@@ -126,6 +130,8 @@ export function createApp(deps: AppDeps) {
   registerGetCrl(app);
   registerGetCaCertificateDer(app);
   registerOcsp(app);
+
+  if (deps.dashboardQueues?.length) registerQueueDashboard(app, deps.dashboardQueues);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

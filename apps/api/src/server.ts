@@ -51,6 +51,7 @@ export async function startApiServer(
   maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
   const app = createApp({
     metrics: createApiMetrics({ queue, include: options.metricsRegistries }),
+    dashboardQueues: [queue, maintenance],
     ctx: runtime.ctx,
     issuance,
     scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),

@@ -124,6 +124,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const workerMetrics = createWorkerMetrics();
   const app = createApp({
     metrics: createApiMetrics({ queue, include: [workerMetrics.registry] }),
+    dashboardQueues: [queue, maintenance],
     ctx,
     issuance,
     scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),

@@ -8,7 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-// Served by hono directly rather than described routes: the document, its viewer, metrics.
+// Served by hono directly rather than described routes: the document, its viewer, metrics,
+// and the bull-board dashboard under /admin/queues (an HTML app with its own JSON API).
 const UNDOCUMENTED = new Set(["GET /openapi.json", "GET /docs", "GET /metrics"]);
 
 describe("OpenAPI document", () => {
@@ -30,7 +31,7 @@ describe("OpenAPI document", () => {
     const registered = h.app.routes
       .filter((r) => r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
-      .filter((r) => !UNDOCUMENTED.has(r));
+      .filter((r) => !UNDOCUMENTED.has(r) && !r.includes(" /admin/queues"));
     expect(registered.length).toBeGreaterThan(30);
     expect(registered.filter((r) => !documented.has(r))).toEqual([]);
   });
