@@ -5,6 +5,7 @@ import {
   type IssueOutcome,
   issuePendingRequest,
   type JobPayload,
+  type KeySource,
   parseJobPayload,
   type ServiceContext,
 } from "@certq/core";
@@ -26,6 +27,7 @@ export interface IssuanceWorkerOptions {
    */
   lockDurationMs?: number;
   metrics?: WorkerMetrics;
+  keySource?: KeySource;
   /** Queues the webhook of a request that ended; failures are logged, never fatal. */
   notify?: (requestId: string) => Promise<unknown>;
 }
@@ -50,7 +52,7 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
       const { requestId } = parseJobPayload("issue", job.data);
       const started = performance.now();
       try {
-        const outcome = await issuePendingRequest({ ctx, requestId });
+        const outcome = await issuePendingRequest({ ctx, requestId, keySource: options.keySource });
         options.metrics?.record(outcome, (performance.now() - started) / 1000);
         if (outcome.status === "issued" && outcome.webhook) await notify(requestId);
         return outcome;

@@ -1,5 +1,6 @@
 import {
   createIssuanceQueue,
+  createKeyPool,
   createRedis,
   createWebhookQueue,
   enqueueWebhook,
@@ -30,6 +31,7 @@ export async function startWorker(
 
   const webhookQueue = createWebhookQueue({ connection, prefix: config.queuePrefix });
   const webhooks = createWebhookWorker({ ctx, connection, prefix: config.queuePrefix });
+  const keyPool = createKeyPool(config.keyPool);
   const worker = createIssuanceWorker({
     ctx,
     connection,
@@ -37,6 +39,7 @@ export async function startWorker(
     concurrency: config.workerConcurrency,
     lockDurationMs: config.lockDurationMs,
     metrics,
+    keySource: keyPool.take,
     notify: (requestId) => enqueueWebhook(webhookQueue, requestId),
   });
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
@@ -76,6 +79,7 @@ export async function startWorker(
         await worker.close(true);
       }
       clearTimeout(timer);
+      keyPool.stop();
       await maintenance.close();
       await webhooks.close();
       await webhookQueue.close();

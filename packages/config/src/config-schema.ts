@@ -46,6 +46,14 @@ export const configEnvSchema = z.object({
   CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
   CERTQ_WORKER_METRICS_PORT: port.default(0),
+  /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
+  CERTQ_KEY_POOL: z
+    .string()
+    .regex(
+      /^$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
+      "must look like RSA_2048=20,RSA_3072=4",
+    )
+    .default("RSA_2048=20"),
 });
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
@@ -72,6 +80,8 @@ export interface Config {
   maxQueueDepth: number;
   tokenRateLimit: number;
   workerMetricsPort: number;
+  /** Key algorithm name to pool size. */
+  keyPool: Record<string, number>;
 }
 
 export function toConfig(env: ConfigEnv): Config {
@@ -96,5 +106,13 @@ export function toConfig(env: ConfigEnv): Config {
     maxQueueDepth: env.CERTQ_MAX_QUEUE_DEPTH,
     tokenRateLimit: env.CERTQ_TOKEN_RATE_LIMIT,
     workerMetricsPort: env.CERTQ_WORKER_METRICS_PORT,
+    keyPool: Object.fromEntries(
+      env.CERTQ_KEY_POOL.split(",")
+        .filter(Boolean)
+        .map((entry) => {
+          const [algorithm = "", size = "0"] = entry.split("=");
+          return [algorithm, Number(size)];
+        }),
+    ),
   };
 }

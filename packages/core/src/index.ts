@@ -18,6 +18,7 @@ export * from "./errors";
 export * from "./issuance/admission";
 export * from "./issuance/issuance-client";
 export * from "./issuance/issue-request";
+export * from "./issuance/key-pool";
 export * from "./issuance/reconcile";
 export * from "./organization-certificates/activate-organization-certificates";
 export * from "./organization-certificates/deactivate-organization-certificates";

@@ -20,6 +20,7 @@ import type { ServiceContext } from "../context";
 import { BadRequestError, NotFoundError } from "../errors";
 import { assertPolicy, profilePolicySchema } from "../policy";
 import { findProfile } from "../profiles/find-profile";
+import type { KeySource } from "./key-pool";
 
 export type IssueOutcome =
   | {
@@ -43,6 +44,8 @@ export type IssueOutcome =
 export async function issuePendingRequest(args: {
   ctx: ServiceContext;
   requestId: string;
+  /** Where keys come from: a pre-generated pool, or (default) generated on the spot. */
+  keySource?: KeySource;
 }): Promise<IssueOutcome> {
   const { ctx } = args;
   const request = await findRequest(ctx.db, args.requestId).catch((error: unknown) => {
@@ -79,7 +82,7 @@ export async function issuePendingRequest(args: {
     publicKeySpki = (await parseCsr(request.csr)).publicKeySpki;
   } else {
     const started = performance.now();
-    const keyPair = await generateKeyPair(params.keyAlgorithm);
+    const keyPair = await (args.keySource ?? generateKeyPair)(params.keyAlgorithm);
     keyGenerationMs = performance.now() - started;
     publicKeySpki = keyPair.publicKeySpki;
     privateKeyPkcs8 = keyPair.privateKeyPkcs8;
