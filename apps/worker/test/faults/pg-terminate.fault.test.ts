@@ -107,7 +107,10 @@ describe("pg_terminate_backend on the service's connections", () => {
     expect(
       answered
         .filter((r) => r.status !== 202 && r.status !== 503)
-        .map((r) => `${r.status} ${r.text}`),
+        .map((r) => {
+          const reqId = (r.body as { reqId?: string } | undefined)?.reqId;
+          return [`${r.status} ${r.text}`, ...(reqId ? world.linesMentioning(reqId) : [])];
+        }),
       "submissions answered neither 202 nor 503",
     ).toEqual([]);
     for (const reply of refused) expect(reply.body, reply.text).toMatchObject(errorShape);

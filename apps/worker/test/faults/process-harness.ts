@@ -575,6 +575,13 @@ export class FaultWorld {
     return withRedis(this.redisUrl, (client) => client.llen(`${this.prefix}:issuance:${list}`));
   }
 
+  /** Every process's log lines that contain `text` (a reqId, a request ID), for failure messages. */
+  linesMentioning(text: string): string[] {
+    return this.processes.flatMap((p) =>
+      p.lines.filter((line) => line.raw.includes(text)).map((line) => `[${p.name}] ${line.raw}`),
+    );
+  }
+
   /** Prints every process's output tail if the running test fails; call it inside a test. */
   reportOnFailure() {
     onTestFailed(() => console.error(this.describeProcesses(40)));

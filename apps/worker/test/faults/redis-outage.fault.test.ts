@@ -151,7 +151,10 @@ describe("Redis stopped for 5 s while clients submit", () => {
       submissions.filter((s) => s.status === status).length;
     const unexpected = submissions.filter((s) => s.status !== 202 && s.status !== 503);
     expect(
-      unexpected.map((s) => `${s.phase} ${s.status} ${s.text}`),
+      unexpected.map((s) => {
+        const reqId = (s.body as { reqId?: string } | undefined)?.reqId;
+        return [`${s.phase} ${s.status} ${s.text}`, ...(reqId ? world.linesMentioning(reqId) : [])];
+      }),
       "submissions answered neither 202 nor 503",
     ).toEqual([]);
     for (const s of submissions.filter((s) => s.status === 503)) {
