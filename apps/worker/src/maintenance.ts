@@ -8,11 +8,13 @@ import {
   refreshCrls,
   type ServiceContext,
 } from "@certq/core";
-import { type ConnectionOptions, type Job, Worker } from "bullmq";
+import { type Job, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { runExclusivelyEvery } from "./exclusive-timer";
 
 export interface MaintenanceOptions {
   ctx: ServiceContext;
-  connection: ConnectionOptions;
+  connection: Redis;
   prefix: string;
   issuanceQueue: IssuanceQueue;
   reconcileIntervalMs: number;
@@ -22,9 +24,9 @@ export interface MaintenanceOptions {
 const CRL_REFRESH_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Housekeeping on its own queue: the reconciler (once at start, then on a job scheduler:
- * however many workers run, one reconcile job exists per interval and one worker takes
- * it), CRL rebuilds after revocations, and the hourly CRL refresh before nextUpdate.
+ * Housekeeping: the reconciler (once at start, then every interval in one worker at a time,
+ * through a Redis lock that survives Redis restarting empty), and on the maintenance queue
+ * CRL rebuilds after revocations and the hourly CRL refresh before nextUpdate.
  */
 export async function startMaintenance(options: MaintenanceOptions) {
   const { ctx } = options;
@@ -36,11 +38,13 @@ export async function startMaintenance(options: MaintenanceOptions) {
     });
   const queue = createMaintenanceQueue({ connection: options.connection, prefix: options.prefix });
   queue.on("error", (error) => ctx.log.warn({ err: error.message }, "maintenance queue error"));
-  await queue.upsertJobScheduler(
-    "reconcile",
-    { every: options.reconcileIntervalMs },
-    { name: "reconcile", data: {} },
-  );
+  const reconciler = runExclusivelyEvery({
+    redis: options.connection,
+    key: `${options.prefix}:reconciler-lock`,
+    intervalMs: options.reconcileIntervalMs,
+    task: reconcile,
+    log: ctx.log,
+  });
   await queue.upsertJobScheduler(
     "refresh-crls",
     { every: CRL_REFRESH_INTERVAL_MS },
@@ -51,8 +55,6 @@ export async function startMaintenance(options: MaintenanceOptions) {
     MAINTENANCE_QUEUE,
     async function processMaintenanceJob(job: Job) {
       switch (job.name) {
-        case "reconcile":
-          return reconcile();
         case "rebuild-crl": {
           const { caId } = parseJobPayload("rebuild-crl", job.data);
           await rebuildCrl({ ctx, caId });
@@ -77,6 +79,7 @@ export async function startMaintenance(options: MaintenanceOptions) {
   );
   return {
     async close() {
+      reconciler.stop();
       await worker.close();
       await queue.close();
     },

@@ -48,7 +48,11 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
   const message = (error as Error).message ?? "";
-  if (/Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED/.test(message)) {
+  if (
+    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|max retries per request/i.test(
+      message,
+    )
+  ) {
     return true;
   }
   // drizzle wraps the driver's error; AggregateError holds one per address tried.

@@ -9,7 +9,7 @@ import {
   parseCsr,
   splitPemBundle,
 } from "@certq/pki";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { loadCaSigner } from "../cas/ca-key";
 import { assertCaCanSign, findCa } from "../cas/find-ca";
 import { findRequest } from "../certificate-requests/get-request";
@@ -110,33 +110,31 @@ export async function issuePendingRequest(args: {
   const info = parseCertificate(pem);
   const certificateId = randomUUID();
 
-  const issued = await ctx.db.transaction(async (tx) => {
-    const [claimed] = await tx
-      .update(certificateRequests)
-      .set({ status: "issued", certificateId, errorMessage: null })
-      .where(and(eq(certificateRequests.id, request.id), eq(certificateRequests.status, "pending")))
-      .returning({ id: certificateRequests.id });
-    if (!claimed) return false;
-    await tx.insert(certificates).values({
-      id: certificateId,
-      requestId: request.id,
-      caId: ca.id,
-      profileId: profile.id,
-      serialNumber,
-      name: params.commonName ?? params.altNames[0]?.value ?? serialNumber,
-      commonName: params.commonName ?? "",
-      altNames: params.altNames,
-      keyAlgorithm: params.keyAlgorithm,
-      notBefore: info.notBefore,
-      notAfter: info.notAfter,
-      certificate: pem,
-      certificateChain: joinPem([signer.certificatePem, ...splitPemBundle(ca.certificateChain)]),
-      encryptedPrivateKey: privateKeyPkcs8
-        ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
-        : null,
-    });
-    return true;
-  });
+  const sealedKey = privateKeyPkcs8
+    ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
+    : null;
+  const chain = joinPem([signer.certificatePem, ...splitPemBundle(ca.certificateChain)]);
+  // One statement, so one atomic step without BEGIN/COMMIT round trips: claim the request
+  // (only while pending) and insert its certificate, or do neither.
+  const rows = await ctx.db.execute(sql`
+    with claimed as (
+      update ${certificateRequests}
+      set status = 'issued', certificate_id = ${certificateId}::uuid, error_message = null, updated_at = now()
+      where id = ${request.id}::uuid and status = 'pending'
+      returning id
+    )
+    insert into ${certificates} (
+      id, request_id, ca_id, profile_id, serial_number, name, common_name, alt_names,
+      key_algorithm, not_before, not_after, certificate, certificate_chain, encrypted_private_key
+    )
+    select ${certificateId}::uuid, claimed.id, ${ca.id}::uuid, ${profile.id}::uuid, ${serialNumber},
+      ${params.commonName ?? params.altNames[0]?.value ?? serialNumber}, ${params.commonName ?? ""},
+      ${JSON.stringify(params.altNames)}::jsonb, ${params.keyAlgorithm},
+      ${info.notBefore.toISOString()}::timestamptz, ${info.notAfter.toISOString()}::timestamptz,
+      ${pem}, ${chain}, ${sealedKey}::bytea
+    from claimed
+    returning id`);
+  const issued = rows.length > 0;
   if (!issued) return { status: "skipped", reason: "not-pending" };
   ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
   return {

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** The issuance queue's name; keys live under the configured hash-tag prefix, e.g. {certq}. */
 export const ISSUANCE_QUEUE = "issuance";
-/** Housekeeping (the reconciler), on its own queue so it never waits behind a backlog. */
+/** Housekeeping (CRL builds and refreshes), on its own queue so it never waits behind a backlog. */
 export const MAINTENANCE_QUEUE = "maintenance";
 /** Webhook deliveries, retried with backoff, apart from issuance so they never slow it. */
 export const WEBHOOK_QUEUE = "webhooks";
@@ -13,7 +13,6 @@ export const WEBHOOK_QUEUE = "webhooks";
  */
 export const jobCatalog = {
   issue: z.strictObject({ requestId: z.uuid() }),
-  reconcile: z.strictObject({}),
   "rebuild-crl": z.strictObject({ caId: z.uuid() }),
   "refresh-crls": z.strictObject({}),
   "deliver-webhook": z.strictObject({ requestId: z.uuid() }),

@@ -10,6 +10,7 @@ import { createDatabase, migrateDatabase } from "@certq/db";
 import type { ServiceContext } from "../context";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
+import { installCrashGuards } from "./crash-guards";
 
 export interface Runtime {
   config: Config;
@@ -24,6 +25,7 @@ export interface Runtime {
  */
 export async function startRuntime(name: string, config: Config = loadConfig()): Promise<Runtime> {
   const log = createLogger({ level: config.logLevel, name });
+  installCrashGuards(log);
   await checkPostgres(config.databaseUrl);
   await checkRedis(config.redisUrl);
   await migrateDatabase(config.databaseUrl);
