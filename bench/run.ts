@@ -1,7 +1,8 @@
 // `npm run bench`: certq's benchmark suite (issue #6). Prints one table per run, with the
 // machine on top. Not part of `npm test`. Knobs: see bench/lib/config.ts.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { createBoundIssuer, measureBound } from "./lib/bound";
 import { CertqStack } from "./lib/certq-stack";
 import { findCfssl, runCfssl, startCfssl } from "./lib/cfssl";
@@ -9,7 +10,8 @@ import { Cleanup } from "./lib/cleanup";
 import { loadBenchConfig } from "./lib/config";
 import { summarizeCpuProfiles } from "./lib/cpu-profile";
 import { runEndToEnd } from "./lib/end-to-end";
-import { describeMachine, machineLine } from "./lib/machine";
+import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine";
+import { waitUntilIdle } from "./lib/processes";
 import { type BenchResults, renderResults } from "./lib/report";
 import { runSubmitClosed, runSubmitOpen } from "./lib/submit-path";
 import { completedByWorker } from "./lib/worker-share";
@@ -17,6 +19,8 @@ import { completedByWorker } from "./lib/worker-share";
 const config = loadBenchConfig();
 const cleanup = new Cleanup();
 const startedAt = Date.now();
+/** A fresh directory under BENCH_CPU_PROF for this run's profiles, when profiling. */
+let profileRunDir: string | undefined;
 const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, errors: [] };
 
 const progress = (message: string) =>
@@ -88,8 +92,44 @@ async function endToEndRuns(stack: CertqStack, workers: 1 | 2) {
   return { ec, rsa };
 }
 
+/**
+ * rsaBurst requests at once on two fresh workers: with `CERTQ_KEY_POOL: ""` keys are made on
+ * demand; with the default pool, the burst starts once both workers are idle (pools full).
+ */
+async function rsaBurst(stack: CertqStack, env: Record<string, string>) {
+  const workers = await stack.startWorkers(2, { env });
+  try {
+    if (env.CERTQ_KEY_POOL !== "") {
+      const settled = await waitUntilIdle(
+        workers.map((w) => w.pid),
+        60_000,
+      );
+      if (!settled) progress("workers did not settle within 60 s; bursting anyway");
+    }
+    return await runEndToEnd({
+      stack,
+      label: env.CERTQ_KEY_POOL === "" ? "rsa burst nopool" : "rsa burst pool",
+      keyAlgorithm: "RSA_2048",
+      count: config.rsaBurst,
+      clients: config.rsaBurst,
+      timeoutMs: waitBound(config.rsaBurst, true),
+    });
+  } finally {
+    await stack.stopWorkers();
+  }
+}
+
 async function certqParts(): Promise<void> {
-  const stack = await CertqStack.start({ cleanup, workerConcurrency: config.workerConcurrency });
+  const profileDir = profileRunDir;
+  if (profileDir) {
+    await mkdir(join(profileDir, "worker"), { recursive: true });
+    await mkdir(join(profileDir, "api"), { recursive: true });
+  }
+  const stack = await CertqStack.start({
+    cleanup,
+    workerConcurrency: config.workerConcurrency,
+    apiCpuProfileDir: profileDir && join(profileDir, "api"),
+  });
   progress(`certq API up (database ${stack.db.name}, queue prefix ${stack.prefix})`);
 
   await stack.startWorkers(1);
@@ -102,16 +142,6 @@ async function certqParts(): Promise<void> {
   const k2 = await endToEndRuns(stack, 2);
   results.e2e.k2ec = k2.ec;
   results.e2e.k2rsa = k2.rsa;
-  results.burst = await partIf(config.rsaBurst > 0, `RSA burst of ${config.rsaBurst}`, () =>
-    runEndToEnd({
-      stack,
-      label: "rsa burst",
-      keyAlgorithm: "RSA_2048",
-      count: config.rsaBurst,
-      clients: Math.max(1, config.rsaBurst),
-      timeoutMs: waitBound(config.rsaBurst, true),
-    }),
-  );
   await part("per-worker share", async () => {
     const names = pair.map((w) => CertqStack.workerName(w));
     const counts = await completedByWorker(stack.queue, names);
@@ -119,12 +149,18 @@ async function certqParts(): Promise<void> {
   });
   await stack.stopWorkers();
 
-  if (config.cpuProfileDir) {
-    const dir = config.cpuProfileDir;
+  if (config.rsaBurst > 0) {
+    results.burstWithoutPool = await part(`RSA burst of ${config.rsaBurst}, without pool`, () =>
+      rsaBurst(stack, { CERTQ_KEY_POOL: "" }),
+    );
+    results.burstWithPool = await part(`RSA burst of ${config.rsaBurst}, full pool`, () =>
+      rsaBurst(stack, {}),
+    );
+  }
+
+  if (profileDir) {
     await part(`CPU profile of one worker, ${config.ecRequests} EC`, async () => {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      await stack.startWorkers(1, dir);
+      await stack.startWorkers(1, { cpuProfileDir: join(profileDir, "worker") });
       // EC only, so the profile shows EC issuance (the profile is written at exit).
       await runEndToEnd({
         stack,
@@ -176,10 +212,40 @@ async function cfsslParts(): Promise<void> {
   );
 }
 
+/** Top self time of the profiled worker (EC run) and of the API (whole run: submissions). */
+async function profileLines(dir: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [what, sub] of [
+    [`one worker issuing ${config.ecRequests} EC`, "worker"],
+    ["the API, whole run (mostly submissions)", "api"],
+  ] as const) {
+    const profile = await summarizeCpuProfiles(join(dir, sub)).catch(() => undefined);
+    if (!profile || profile.totalMs === 0) {
+      lines.push("", `CPU profile of ${what}: none written`);
+      continue;
+    }
+    const row = (f: { share: number; name: string }) =>
+      `  ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`;
+    lines.push(
+      "",
+      `CPU profile of ${what} (main thread, ${profile.totalMs.toFixed(0)} ms sampled), top self time:`,
+      ...profile.functions.map(row),
+      "  by origin:",
+      ...profile.origins.map(row),
+    );
+  }
+  return lines;
+}
+
 async function main(): Promise<number> {
   const machine = describeMachine();
   const loadBefore = loadavg()[0] ?? 0;
+  const cpuReport = startCpuAccounting();
   progress(machineLine(machine));
+  if (config.cpuProfileDir) {
+    await mkdir(config.cpuProfileDir, { recursive: true });
+    profileRunDir = await mkdtemp(join(config.cpuProfileDir, "run-"));
+  }
   try {
     const issuer = await createBoundIssuer();
     results.bound.ec = await part("bound, EC P-256", () =>
@@ -213,6 +279,7 @@ async function main(): Promise<number> {
     `settings: ${config.ecRequests} EC / ${config.rsaRequests} RSA requests, ${config.clients} clients, ` +
       `worker concurrency ${config.workerConcurrency}, bound ${config.boundSeconds} s (RSA ${2 * config.boundSeconds} s); ` +
       `load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after; took ${seconds.toFixed(0)} s`,
+    cpuReport(),
     "issued = the request row's updated_at, found by polling Postgres every 100 ms; latencies from the client's send",
     "",
     renderResults(results, config.clients, config.openRate),
@@ -220,15 +287,8 @@ async function main(): Promise<number> {
     results.cfssl.status,
     ...results.errors.map((e) => `ERROR ${e}`),
   ];
-  if (config.cpuProfileDir && !results.errors.some((e) => e.startsWith("CPU profile"))) {
-    const profile = await summarizeCpuProfiles(config.cpuProfileDir);
-    lines.push(
-      "",
-      `CPU profile of one worker (main thread, ${profile.totalMs.toFixed(0)} ms busy), top self time:`,
-      ...profile.functions.map((f) => `  ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`),
-      "by origin:",
-      ...profile.origins.map((f) => `  ${(100 * f.share).toFixed(1).padStart(5)} %  ${f.name}`),
-    );
+  if (profileRunDir) {
+    lines.push("", `CPU profiles in ${profileRunDir}`, ...(await profileLines(profileRunDir)));
   }
   process.stdout.write(`${lines.join("\n")}\n`);
   return results.errors.length > 0 ? 1 : 0;

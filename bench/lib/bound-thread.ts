@@ -68,12 +68,9 @@ if (!port) throw new Error("bound-thread must run as a worker thread");
 const warmupEnd = Date.now() + input.warmupMs;
 do await issueOne();
 while (Date.now() < warmupEnd);
-port.once("message", (message: { deadline: number }) => {
-  run(message.deadline).then(
-    (count) => port.postMessage({ type: "done", count } satisfies BoundThreadMessage),
-    (error: unknown) => {
-      throw error;
-    },
-  );
+// A failure rejects this listener: the thread dies and the main thread sees its "error".
+port.once("message", async (message: { deadline: number }) => {
+  const count = await run(message.deadline);
+  port.postMessage({ type: "done", count } satisfies BoundThreadMessage);
 });
 port.postMessage({ type: "ready" } satisfies BoundThreadMessage);

@@ -48,7 +48,12 @@ export class CertqStack {
     });
   }
 
-  static async start(args: { cleanup: Cleanup; workerConcurrency: number }): Promise<CertqStack> {
+  static async start(args: {
+    cleanup: Cleanup;
+    workerConcurrency: number;
+    /** Profile the API process (--cpu-prof) into this directory; written when it stops. */
+    apiCpuProfileDir?: string;
+  }): Promise<CertqStack> {
     const { cleanup } = args;
     const db = await createTestDatabase();
     cleanup.add(`drop database ${db.name}`, () => db.drop());
@@ -85,7 +90,12 @@ export class CertqStack {
     const apiProcess = startProcess({
       label: "certq API",
       command: process.execPath,
-      argv: ["--import", "tsx", "apps/api/src/main.ts"],
+      argv: [
+        ...(args.apiCpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", args.apiCpuProfileDir] : []),
+        "--import",
+        "tsx",
+        "apps/api/src/main.ts",
+      ],
       env,
       cwd: REPO_ROOT,
       cleanup,
@@ -136,8 +146,12 @@ export class CertqStack {
   }
 
   /** Starts worker processes and waits until each has registered with the queue. */
-  async startWorkers(count: number, cpuProfileDir?: string): Promise<ChildHandle[]> {
+  async startWorkers(
+    count: number,
+    options: { cpuProfileDir?: string; env?: Record<string, string> } = {},
+  ): Promise<ChildHandle[]> {
     const started: ChildHandle[] = [];
+    const { cpuProfileDir } = options;
     for (let i = 0; i < count; i++) {
       const profiling = cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [];
       started.push(
@@ -145,7 +159,7 @@ export class CertqStack {
           label: `certq worker ${++this.workerCount}`,
           command: process.execPath,
           argv: [...profiling, "--import", "tsx", "apps/worker/src/main.ts"],
-          env: this.env,
+          env: { ...this.env, ...options.env },
           cwd: REPO_ROOT,
           cleanup: this.cleanup,
         }),

@@ -18,11 +18,35 @@ export class HttpClient {
     maxSockets = 256,
   ) {
     if (base.hostname !== "127.0.0.1") throw new Error(`bench traffic stays on 127.0.0.1: ${base}`);
-    this.agent = new Agent({ keepAlive: true, maxSockets });
+    // Idle sockets close after 4 s, before Node servers' 5 s keepAliveTimeout closes them.
+    this.agent = new Agent({ keepAlive: true, maxSockets, timeout: 4_000 });
   }
 
-  send(method: string, path: string, body?: unknown, timeoutMs = 60_000): Promise<HttpResponse> {
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = 60_000,
+  ): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    try {
+      return await this.once(method, path, payload, timeoutMs);
+    } catch (error) {
+      // A kept-alive socket the server closed just as we reused it: the request never got
+      // there, so sending it again is safe (what Node's documentation recommends).
+      if ((error as { reusedSocket?: boolean }).reusedSocket) {
+        return this.once(method, path, payload, timeoutMs);
+      }
+      throw error;
+    }
+  }
+
+  private once(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    timeoutMs: number,
+  ): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -49,7 +73,10 @@ export class HttpClient {
         },
       );
       req.on("timeout", () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on("error", reject);
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        const reset = error.code === "ECONNRESET" || error.message === "socket hang up";
+        reject(Object.assign(error, { reusedSocket: reset && req.reusedSocket }));
+      });
       req.end(payload);
     });
   }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { Cleanup } from "./cleanup";
 
@@ -90,4 +91,34 @@ export async function waitFor(
   }
   const detail = describe();
   throw new Error(`${what}: not ready within ${timeoutMs} ms${detail ? `\n${detail}` : ""}`);
+}
+
+/** CPU seconds (all threads) a process has used, from /proc; undefined when unreadable. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until the processes use under 5 % of a core each over a whole second (for example
+ * a worker whose key pool is full), at most maxMs. Returns false when they never settled
+ * or /proc is unavailable (then it has waited the full time, or not at all).
+ */
+export async function waitUntilIdle(pids: number[], maxMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  let before = pids.map(cpuSeconds);
+  if (before.some((c) => c === undefined)) return false;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = pids.map(cpuSeconds);
+    if (after.some((c) => c === undefined)) return false;
+    if (after.every((c, i) => (c as number) - (before[i] as number) < 0.05)) return true;
+    before = after;
+  }
+  return false;
 }
