@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { reconcilePendingRequests, submitCertificateRequest } from "@certq/core";
 import { certificateRequests } from "@certq/db";
 import { eq } from "drizzle-orm";
@@ -8,7 +7,6 @@ import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
 let profileId: string;
-const admin = () => ({ tokenId: randomUUID(), scopes: ["admin" as const] });
 
 beforeAll(async () => {
   h = await createHarness();
@@ -20,7 +18,11 @@ afterAll(() => h.close());
 async function lostRequest(commonName: string) {
   const { requestId } = await submitCertificateRequest({
     ctx: h.ctx,
-    principal: { ...admin(), tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "" },
+    // The harness's admin token: requests record which token submitted them.
+    principal: {
+      tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
+      scopes: ["admin"],
+    },
     enqueue: async () => {},
     admit: async () => {},
     input: { profileId, commonName },
