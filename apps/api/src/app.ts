@@ -24,6 +24,7 @@ import { registerIssueCertificateV3 } from "./routes/certificates/issue-v3";
 import { registerListCertificates } from "./routes/certificates/list";
 import { registerGetPrivateKey } from "./routes/certificates/private-key";
 import { registerSubmitCertificate } from "./routes/certificates/submit";
+import { SCALAR_SCRIPT_PATH, serveScalarScript } from "./routes/docs/scalar-script";
 import { type ReadinessChecks, registerHealth } from "./routes/health/health";
 import { registerActivateOrganizationCertificates } from "./routes/organization-certificates/activate";
 import { registerDeactivateOrganizationCertificates } from "./routes/organization-certificates/deactivate";
@@ -137,8 +138,20 @@ export function createApp(deps: AppDeps) {
     type: "http",
     scheme: "bearer",
   });
-  // An interactive reference for /openapi.json (Scalar loads its UI script from its CDN).
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "certq API" }));
+  // An interactive reference for /openapi.json; its script is served from here, not a CDN,
+  // so the page works on closed networks.
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: "certq API",
+      cdn: SCALAR_SCRIPT_PATH,
+      withDefaultFonts: false,
+    }),
+  );
+  // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
+  app.get(SCALAR_SCRIPT_PATH, serveScalarScript);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
