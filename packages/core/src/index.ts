@@ -31,6 +31,7 @@ export * from "./organization-certificates/rename-organization-certificate";
 export * from "./organization-certificates/set-activation";
 export * from "./organization-certificates/upload-organization-certificate";
 export * from "./pagination";
+export * from "./pg-errors";
 export * from "./profiles/manage-profiles";
 export * from "./profiles/profile-schemas";
 export * from "./queue/issuance-queue";

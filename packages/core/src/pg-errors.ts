@@ -7,3 +7,5 @@ function sqlState(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === "23503";
+/** Class 22: Postgres refused a value (NUL byte, bad text): bad input, not a server fault. */
+export const isDataException = (error: unknown) => sqlState(error)?.startsWith("22") ?? false;

@@ -35,7 +35,7 @@ export {
   type ParsedOcspRequest,
   parseOcspRequest,
 } from "./ocsp";
-export { joinPem, splitPemBundle } from "./pem";
+export { decodePem, encodePem, joinPem, splitPemBundle } from "./pem";
 export { REVOCATION_REASONS, type RevocationReason } from "./revocation-reason";
 export { generateSerialNumber } from "./serial-number";
 export type { SignerInput } from "./signer";

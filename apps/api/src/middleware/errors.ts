@@ -4,6 +4,7 @@ import {
   type DomainError,
   ForbiddenError,
   IdempotencyMismatchError,
+  isDataException,
   NotFoundError,
   PolicyViolationError,
   RateLimitedError,
@@ -61,12 +62,6 @@ function isUnavailable(error: unknown, depth = 0): boolean {
     ...((error as { errors?: unknown[] }).errors ?? []),
   ];
   return nested.some((inner) => isUnavailable(inner, depth + 1));
-}
-
-function isDataException(error: unknown): boolean {
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  const code = typeof e.code === "string" ? e.code : e.cause?.code;
-  return typeof code === "string" && code.startsWith("22");
 }
 
 /** The one place that turns an error into an HTTP response. */

@@ -1,4 +1,5 @@
 import { getCaCertificate } from "@certq/core";
+import { decodePem } from "@certq/pki";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { caIdParams } from "../cas/ca-id-param";
@@ -24,7 +25,7 @@ export function registerGetCaCertificateDer(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { caId } = c.req.valid("param");
     const { certificate } = await getCaCertificate({ ctx: c.var.ctx, caId });
-    const der = Buffer.from(certificate.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    const der = decodePem(certificate, "CERTIFICATE", "certificate");
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(new Uint8Array(der), 200, { "Content-Type": "application/pkix-cert" });
   });

@@ -1,4 +1,5 @@
 import { getCrl } from "@certq/core";
+import { encodePem } from "@certq/pki";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { caIdParams } from "../cas/ca-id-param";
@@ -29,8 +30,7 @@ export function registerGetCrl(app: OpenAPIHono<AppEnv>) {
     c.header("Cache-Control", "public, max-age=300");
     const accept = c.req.header("accept") ?? "";
     if (/application\/x-pem-file|text\/plain/i.test(accept)) {
-      const body = der.toString("base64").replace(/.{1,64}/g, "$&\n");
-      return c.body(`-----BEGIN X509 CRL-----\n${body}-----END X509 CRL-----\n`, 200, {
+      return c.body(encodePem("X509 CRL", der), 200, {
         "Content-Type": /x-pem-file/i.test(accept) ? "application/x-pem-file" : "text/plain",
       });
     }
