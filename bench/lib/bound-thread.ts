@@ -6,8 +6,8 @@ import {
   generateKeyPair,
   generateSerialNumber,
   type KeyAlgorithm,
+  prepareSigner,
   privateKeyPem,
-  type SignerInput,
 } from "@certq/pki";
 
 export interface BoundThreadInput {
@@ -23,11 +23,12 @@ export interface BoundThreadInput {
 export type BoundThreadMessage = { type: "ready" } | { type: "done"; count: number };
 
 const input = workerData as BoundThreadInput;
-const issuer: SignerInput = {
+// Prepared once, as a worker process keeps one prepared signer per CA.
+const issuer = prepareSigner({
   certificatePem: input.issuer.certificatePem,
   privateKeyPkcs8: Buffer.from(input.issuer.privateKeyPkcs8),
   keyAlgorithm: input.issuer.keyAlgorithm,
-};
+});
 const DAY_MS = 24 * 60 * 60 * 1000;
 let sequence = 0;
 

@@ -130,12 +130,14 @@ export function parseCertificate(pem: string): CertificateInfo {
   return parseCertificateDetails(pem).info;
 }
 
-/** Whether a CA certificate may sign certificates: CA:TRUE and, if KeyUsage is present, keyCertSign. */
+/** Whether a CA may sign certificates: CA:TRUE and, if KeyUsage is present, keyCertSign. */
+export function mayCertify(isCa: boolean, keyUsages: readonly KeyUsage[] | null): boolean {
+  return isCa && (keyUsages === null || keyUsages.includes("key_cert_sign"));
+}
+
+/** Whether a CA certificate may sign certificates (see mayCertify). */
 export function canSignCertificates(certificate: ParsedCertificate): boolean {
-  return (
-    certificate.info.isCa &&
-    (certificate.keyUsages === null || certificate.keyUsages.includes("key_cert_sign"))
-  );
+  return mayCertify(certificate.info.isCa, certificate.keyUsages);
 }
 
 export function describeCertificate(info: CertificateInfo): string {

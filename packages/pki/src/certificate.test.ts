@@ -1,5 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { defaultSignatureAlgorithm, KEY_ALGORITHMS, type KeyAlgorithm } from "./algorithms";
+import {
+  defaultSignatureAlgorithm,
+  KEY_ALGORITHMS,
+  type KeyAlgorithm,
+  type SignatureAlgorithm,
+} from "./algorithms";
 import { type CertificateInput, createCertificate } from "./certificate";
 import { parseCertificate } from "./certificate-info";
 import { readCertificate } from "./certificate-parts";
@@ -7,6 +12,7 @@ import { PkiError } from "./errors";
 import { type GeneratedKeyPair, generateKeyPair, privateKeyPem } from "./keys";
 import { decodePem } from "./pem";
 import { generateSerialNumber } from "./serial-number";
+import { prepareSigner } from "./signer";
 import {
   createScratch,
   NOT_AFTER,
@@ -16,6 +22,7 @@ import {
   opensslOk,
   VERIFY_AT,
 } from "./testing/openssl";
+import { EXTENDED_KEY_USAGES, type ExtendedKeyUsage, KEY_USAGES, type KeyUsage } from "./usages";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
@@ -550,5 +557,192 @@ describe("revocation pointers", () => {
         createCertificate({ ...base, authorityInfoAccess: { caIssuersUrl: url } }),
       ).rejects.toMatchObject({ field: "authorityInfoAccess" });
     }
+  });
+});
+
+describe("every extension variant, as openssl reads and verifies it", () => {
+  const OPENSSL_KEY_USAGES: Record<KeyUsage, string> = {
+    digital_signature: "Digital Signature",
+    non_repudiation: "Non Repudiation",
+    key_encipherment: "Key Encipherment",
+    data_encipherment: "Data Encipherment",
+    key_agreement: "Key Agreement",
+    key_cert_sign: "Certificate Sign",
+    crl_sign: "CRL Sign",
+    encipher_only: "Encipher Only",
+    decipher_only: "Decipher Only",
+  };
+  const OPENSSL_EXTENDED_KEY_USAGES: Record<ExtendedKeyUsage, string> = {
+    server_auth: "TLS Web Server Authentication",
+    client_auth: "TLS Web Client Authentication",
+    code_signing: "Code Signing",
+    email_protection: "E-mail Protection",
+    time_stamping: "Time Stamping",
+    ocsp_signing: "OCSP Signing",
+  };
+  const OPENSSL_SIGNATURES: Record<SignatureAlgorithm, string> = {
+    "RSA-SHA256": "sha256WithRSAEncryption",
+    "RSA-SHA384": "sha384WithRSAEncryption",
+    "RSA-SHA512": "sha512WithRSAEncryption",
+    "ECDSA-SHA256": "ecdsa-with-SHA256",
+    "ECDSA-SHA384": "ecdsa-with-SHA384",
+    "ECDSA-SHA512": "ecdsa-with-SHA512",
+  };
+  const LEAF_KEY_USAGES = KEY_USAGES.filter((usage) => usage !== "key_cert_sign");
+
+  const issuers = new Map<
+    KeyAlgorithm,
+    Promise<{ pem: string; keys: GeneratedKeyPair; file: string }>
+  >();
+  function issuerFor(algorithm: KeyAlgorithm) {
+    let issuer = issuers.get(algorithm);
+    if (!issuer) {
+      issuer = (async () => {
+        const keys = await generateKeyPair(algorithm);
+        const pem = await rootCa(keys, `Variant Root ${algorithm}`);
+        return { pem, keys, file: scratch.write(`variant-root-${algorithm}.pem`, pem) };
+      })();
+      issuers.set(algorithm, issuer);
+    }
+    return issuer;
+  }
+
+  async function leaf(
+    issuerAlgorithm: KeyAlgorithm,
+    overrides: Partial<CertificateInput>,
+    prepared = false,
+  ): Promise<{ pem: string; output: string; verified: ReturnType<typeof verify> }> {
+    const issuer = await issuerFor(issuerAlgorithm);
+    const keys = await generateKeyPair("EC_prime256v1");
+    const signerInput = {
+      certificatePem: issuer.pem,
+      privateKeyPkcs8: issuer.keys.privateKeyPkcs8,
+      keyAlgorithm: issuer.keys.algorithm,
+    };
+    const pem = await createCertificate({
+      subject: { commonName: "variant.example.com" },
+      publicKeySpki: keys.publicKeySpki,
+      serialNumber: generateSerialNumber(),
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      signatureAlgorithm: defaultSignatureAlgorithm(issuerAlgorithm),
+      issuer: prepared ? prepareSigner(signerInput) : signerInput,
+      ...overrides,
+    });
+    const file = scratch.write(`variant-${generateSerialNumber()}.pem`, pem);
+    return { pem, output: text(pem), verified: verify(issuer.file, file) };
+  }
+
+  it.each([
+    ["RSA_2048", "RSA-SHA256"],
+    ["RSA_2048", "RSA-SHA384"],
+    ["RSA_2048", "RSA-SHA512"],
+    ["EC_prime256v1", "ECDSA-SHA256"],
+    ["EC_prime256v1", "ECDSA-SHA384"],
+    ["EC_prime256v1", "ECDSA-SHA512"],
+    ["EC_secp384r1", "ECDSA-SHA384"],
+    ["EC_secp521r1", "ECDSA-SHA512"],
+  ] as const)(
+    "%s issuer signing %s, every extension at once",
+    async (issuerAlgorithm, signature) => {
+      for (const prepared of [false, true]) {
+        const { output, verified } = await leaf(
+          issuerAlgorithm,
+          {
+            signatureAlgorithm: signature,
+            keyUsages: LEAF_KEY_USAGES,
+            extendedKeyUsages: [...EXTENDED_KEY_USAGES],
+            altNames: [
+              { type: "dns_name", value: "variant.example.com" },
+              { type: "ip_address", value: "198.51.100.7" },
+              { type: "email", value: "pki@example.com" },
+              { type: "uri", value: "https://example.com/id" },
+            ],
+            crlDistributionPointUrl: "http://pki.example.com/variant.crl",
+            authorityInfoAccess: {
+              caIssuersUrl: "http://pki.example.com/variant.der",
+              ocspUrl: "http://pki.example.com/ocsp",
+            },
+          },
+          prepared,
+        );
+        expect(verified.code, verified.stderr + verified.stdout).toBe(0);
+        expect(output).toContain(`Signature Algorithm: ${OPENSSL_SIGNATURES[signature]}`);
+        expect(output).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE\n/);
+        expect(output).toMatch(
+          new RegExp(
+            `X509v3 Key Usage: critical\\s+${LEAF_KEY_USAGES.map((usage) => OPENSSL_KEY_USAGES[usage]).join(", ")}\\n`,
+          ),
+        );
+        expect(output).toMatch(
+          new RegExp(
+            `X509v3 Extended Key Usage: ?\\n\\s+${EXTENDED_KEY_USAGES.map((usage) => OPENSSL_EXTENDED_KEY_USAGES[usage]).join(", ")}\\n`,
+          ),
+        );
+        expect(output).toMatch(
+          /X509v3 Subject Alternative Name: ?\n\s+DNS:variant\.example\.com, IP Address:198\.51\.100\.7, email:pki@example\.com, URI:https:\/\/example\.com\/id\n/,
+        );
+        expect(output).toContain("URI:http://pki.example.com/variant.crl");
+        expect(output).toMatch(
+          /Authority Information Access: ?\n\s+OCSP - URI:http:\/\/pki\.example\.com\/ocsp\n\s+CA Issuers - URI:http:\/\/pki\.example\.com\/variant\.der\n/,
+        );
+      }
+    },
+  );
+
+  it.each(LEAF_KEY_USAGES)("KeyUsage %s alone", async (usage) => {
+    const { output, verified } = await leaf("EC_prime256v1", { keyUsages: [usage] });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(output).toMatch(
+      new RegExp(`X509v3 Key Usage: critical\\s+${OPENSSL_KEY_USAGES[usage]}\\n`),
+    );
+  });
+
+  it.each(EXTENDED_KEY_USAGES)("ExtendedKeyUsage %s alone", async (usage) => {
+    const { output, verified } = await leaf("RSA_2048", { extendedKeyUsages: [usage] });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(output).toMatch(
+      new RegExp(`X509v3 Extended Key Usage: ?\\n\\s+${OPENSSL_EXTENDED_KEY_USAGES[usage]}\\n`),
+    );
+    expect(output).not.toContain("X509v3 Key Usage");
+  });
+
+  it.each([
+    ["an intermediate with pathLen 0", 0, /CA:TRUE, pathlen:0\n/],
+    ["an intermediate with pathLen 5", 5, /CA:TRUE, pathlen:5\n/],
+    ["an intermediate without pathLen", -1, /CA:TRUE\n/],
+  ] as const)("%s, issued by a prepared signer", async (_, maxPathLength, basicConstraints) => {
+    const { output, verified } = await leaf(
+      "EC_prime256v1",
+      { subject: { commonName: "Variant Intermediate" }, ca: { maxPathLength } },
+      true,
+    );
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(output).toMatch(basicConstraints);
+    expect(output).toMatch(
+      /X509v3 Key Usage: critical\s+Digital Signature, Certificate Sign, CRL Sign\n/,
+    );
+  });
+
+  it("an empty subject gets a critical SAN, under an RSA issuer", async () => {
+    const { output, verified } = await leaf("RSA_2048", {
+      subject: {},
+      altNames: [{ type: "uri", value: "spiffe://example.com/workload" }],
+    });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(output).toMatch(
+      /X509v3 Subject Alternative Name: critical\s+URI:spiffe:\/\/example\.com\/workload\n/,
+    );
+  });
+
+  it("AIA with only caIssuers", async () => {
+    const { output, verified } = await leaf("EC_prime256v1", {
+      authorityInfoAccess: { caIssuersUrl: "http://pki.example.com/only.der" },
+    });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(output).toMatch(
+      /Authority Information Access: ?\n\s+CA Issuers - URI:http:\/\/pki\.example\.com\/only\.der\n/,
+    );
+    expect(output).not.toContain("OCSP - URI");
   });
 });

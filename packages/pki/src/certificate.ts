@@ -1,6 +1,6 @@
+import type { KeyObject } from "node:crypto";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { validateAltName } from "./alt-names";
-import { readCertificate } from "./certificate-parts";
 import { PkiError } from "./errors";
 import {
   authorityInfoAccessExtension,
@@ -14,19 +14,19 @@ import {
   subjectKeyIdentifierExtension,
 } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
-import { keyAlgorithmOfSpki, privateKeyMatchesPublicKey } from "./keys";
+import { keyAlgorithmOfSpki, keyObjectMatchesSpki, parsePrivateKey } from "./keys";
 import { type SubjectInput, subjectIsEmpty, subjectToName, validateSubject } from "./names";
 import { encodePem } from "./pem";
 import {
   checkDeclaredKeyAlgorithm,
   checkSignatureAlgorithm,
-  loadSigner,
-  type SignerInput,
+  type SignerSource,
+  signerFor,
 } from "./signer";
-import { importSigningKey, webCrypto } from "./signing-key";
+import { signStructure } from "./signing-key";
+import { encodeTbsCertificate } from "./tbs-certificate";
 import { checkDate, isLaterInSeconds } from "./time";
 import type { AltName, ExtendedKeyUsage, KeyUsage } from "./usages";
-import * as x509 from "./x509";
 
 export interface CertificateInput {
   subject: SubjectInput;
@@ -38,7 +38,8 @@ export interface CertificateInput {
   notAfter: Date;
   /** Must fit the signing key: the issuer's, or the subject's own for self-signed. */
   signatureAlgorithm: SignatureAlgorithm;
-  issuer: SignerInput | { selfSigned: { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm } };
+  /** The issuing CA (as stored, or prepared with prepareSigner), or the subject's own key. */
+  issuer: SignerSource | { selfSigned: { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm } };
   /** Present: a CA certificate. maxPathLength -1 means no pathLen constraint. */
   ca?: { maxPathLength: number };
   /** Leaf only: KeyUsage (critical) with exactly these bits, when non-empty. */
@@ -53,10 +54,10 @@ export interface CertificateInput {
   authorityInfoAccess?: { caIssuersUrl?: string; ocspUrl?: string };
 }
 
-interface Signer {
-  privateKeyPkcs8: Buffer;
+interface Signing {
+  privateKey: KeyObject;
   keyAlgorithm: KeyAlgorithm;
-  /** DER of the issuer Name, copied byte for byte so chains build. */
+  /** DER of the issuer Name (the CA's subject byte for byte, so chains build), or null. */
   issuerName: Buffer | null;
   authorityKeyId: Buffer;
 }
@@ -103,31 +104,28 @@ function checkSubjectAndAltNames(input: CertificateInput): AltName[] {
   return altNames;
 }
 
-function resolveSigner(input: CertificateInput, subjectKeyId: Buffer): Signer {
+function resolveSigner(input: CertificateInput, subjectKeyId: Buffer): Signing {
   const { issuer } = input;
   if ("selfSigned" in issuer) {
     const { privateKeyPkcs8, keyAlgorithm } = issuer.selfSigned;
-    checkDeclaredKeyAlgorithm(privateKeyPkcs8, keyAlgorithm, "issuer");
-    if (!privateKeyMatchesPublicKey(privateKeyPkcs8, input.publicKeySpki)) {
+    const privateKey = parsePrivateKey(privateKeyPkcs8, "issuer");
+    checkDeclaredKeyAlgorithm(privateKey, keyAlgorithm, "issuer");
+    if (!keyObjectMatchesSpki(privateKey, input.publicKeySpki)) {
       throw new PkiError("the self-signing private key does not match publicKeySpki", "issuer");
     }
-    return { privateKeyPkcs8, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
+    return { privateKey, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
   }
 
-  const signer = loadSigner(issuer, "issuer", "certificates");
-  if (input.ca && signer.certificate.info.maxPathLength === 0) {
+  const signer = signerFor(issuer, "issuer", "certificates");
+  if (input.ca && signer.maxPathLength === 0) {
     throw new PkiError("the issuer has pathLen 0 and cannot issue CA certificates", "ca");
   }
   return {
-    privateKeyPkcs8: signer.privateKeyPkcs8,
+    privateKey: signer.privateKey,
     keyAlgorithm: signer.keyAlgorithm,
-    issuerName: signer.certificate.parts.subject,
+    issuerName: signer.subjectName,
     authorityKeyId: signer.keyIdentifier,
   };
-}
-
-function copy(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer);
 }
 
 /**
@@ -139,7 +137,8 @@ function copy(buffer: Buffer): Uint8Array {
  * Points and Authority Information Access (both non-critical) when their URLs are given. The
  * issuer DN is the issuer certificate's subject byte for byte. Throws PkiError naming the
  * field for bad input, a signature algorithm that does not fit the signing key, an issuer that
- * is not a CA, or a signing key that does not match the issuer certificate.
+ * is not a CA, or a signing key that does not match the issuer certificate. With a prepared
+ * issuer only the duty (CA:TRUE, keyCertSign, pathLen) is checked again.
  */
 export async function createCertificate(input: CertificateInput): Promise<string> {
   const altNames = checkSubjectAndAltNames(input);
@@ -180,32 +179,20 @@ export async function createCertificate(input: CertificateInput): Promise<string
       : []),
     ...revocationExtensions,
   ];
-  const { privateKey, signingAlgorithm } = await importSigningKey({
-    privateKeyPkcs8: signer.privateKeyPkcs8,
-    keyAlgorithm: signer.keyAlgorithm,
+  const tbs = encodeTbsCertificate({
+    serialNumber: input.serialNumber,
     signatureAlgorithm: input.signatureAlgorithm,
-    field: "issuer",
+    issuerName: signer.issuerName ?? subjectName,
+    notBefore: input.notBefore,
+    notAfter: input.notAfter,
+    subjectName,
+    publicKeySpki: input.publicKeySpki,
+    extensions,
   });
-  const certificate = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: input.serialNumber,
-      subject: subjectName,
-      issuer: signer.issuerName ? new x509.Name(copy(signer.issuerName)) : subjectName,
-      notBefore: input.notBefore,
-      notAfter: input.notAfter,
-      publicKey: copy(input.publicKeySpki),
-      signingKey: privateKey,
-      signingAlgorithm,
-      extensions,
-    },
-    webCrypto,
-  );
-
-  const der = Buffer.from(certificate.rawData);
-  const written = readCertificate(der);
-  if (signer.issuerName && !written.issuer.equals(signer.issuerName)) {
-    // x509 re-encodes names; a change here would break chain building, so never emit it.
-    throw new Error("internal error: the issuer name was not copied exactly");
-  }
+  const der = await signStructure({
+    tbs,
+    privateKey: signer.privateKey,
+    signatureAlgorithm: input.signatureAlgorithm,
+  });
   return encodePem("CERTIFICATE", der);
 }

@@ -4,13 +4,12 @@ import { PkiError } from "./errors";
 import {
   authorityKeyIdentifierExtension,
   crlNumberExtension,
-  extensionDer,
   reasonCodeExtension,
 } from "./extensions";
 import { encodePem } from "./pem";
 import { type RevocationReason, reasonCodeToEncode } from "./revocation-reason";
 import { serialNumberContent } from "./serial-number";
-import { checkSignatureAlgorithm, loadSigner, type SignerInput } from "./signer";
+import { checkSignatureAlgorithm, type SignerSource, signerFor } from "./signer";
 import { signatureAlgorithmIdentifier, signStructure } from "./signing-key";
 import { checkDate, encodeTime, isLaterInSeconds } from "./time";
 
@@ -22,7 +21,8 @@ export interface CrlEntry {
 }
 
 export interface CrlInput {
-  issuer: SignerInput;
+  /** The issuing CA, as stored or prepared with prepareSigner. */
+  issuer: SignerSource;
   signatureAlgorithm: SignatureAlgorithm;
   thisUpdate: Date;
   nextUpdate: Date;
@@ -80,7 +80,7 @@ function encodeEntries(entries: CrlEntry[]): Buffer[] {
  * number, date or reason.
  */
 export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: string }> {
-  const signer = loadSigner(input.issuer, "issuer", "crls");
+  const signer = signerFor(input.issuer, "issuer", "crls");
   checkSignatureAlgorithm(input.signatureAlgorithm, signer.keyAlgorithm);
   checkDate(input.thisUpdate, "thisUpdate");
   checkDate(input.nextUpdate, "nextUpdate");
@@ -91,7 +91,7 @@ export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: st
   const revoked = encodeEntries(input.entries);
 
   const extensions = [
-    extensionDer(authorityKeyIdentifierExtension(signer.keyIdentifier)),
+    authorityKeyIdentifierExtension(signer.keyIdentifier),
     crlNumberExtension(crlNumber),
   ];
   // Assembled here rather than by x509's CRL generator, whose duplicate-serial check is
@@ -99,7 +99,7 @@ export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: st
   const tbs = encodeSequence([
     VERSION_2,
     signatureAlgorithmIdentifier(input.signatureAlgorithm),
-    signer.certificate.parts.subject,
+    signer.subjectName,
     encodeTime(input.thisUpdate),
     encodeTime(input.nextUpdate),
     ...revoked,
@@ -107,9 +107,8 @@ export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: st
   ]);
   const der = await signStructure({
     tbs,
-    privateKeyPkcs8: signer.privateKeyPkcs8,
+    privateKey: signer.privateKey,
     signatureAlgorithm: input.signatureAlgorithm,
-    field: "issuer",
   });
   return { der, pem: encodePem("X509 CRL", der) };
 }

@@ -87,7 +87,7 @@ export async function createCsr(input: CsrInput): Promise<string> {
     throw new PkiError("the private key does not match publicKeySpki", "privateKeyPkcs8");
   }
 
-  const extensions: x509.Extension[] = [];
+  const extensions: Buffer[] = [];
   if (input.ca) {
     extensions.push(
       ...caExtensions(input.ca.maxPathLength),
@@ -101,10 +101,11 @@ export async function createCsr(input: CsrInput): Promise<string> {
   const publicKey = await importPublicKey(keyArgs);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create(
     {
-      name: subjectToName(input.subject),
+      // x509's CSR generator is kept (CSRs are rare); it takes our DER as its own types.
+      name: new x509.Name(new Uint8Array(subjectToName(input.subject))),
       keys: { privateKey, publicKey },
       signingAlgorithm,
-      extensions,
+      extensions: extensions.map((extension) => new x509.Extension(new Uint8Array(extension))),
     },
     webCrypto,
   );

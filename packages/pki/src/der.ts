@@ -116,22 +116,40 @@ export function bitStringBytes(element: DerElement): Buffer {
   return element.content.subarray(1);
 }
 
-export function encodeElement(tag: number, content: Buffer): Buffer {
-  const length = content.length;
-  let header: Buffer;
-  if (length < 0x80) {
-    header = Buffer.from([tag, length]);
-  } else {
-    const lengthBytes: number[] = [];
-    for (let rest = length; rest > 0; rest = Math.floor(rest / 256))
-      lengthBytes.unshift(rest % 256);
-    header = Buffer.from([tag, 0x80 | lengthBytes.length, ...lengthBytes]);
-  }
-  return Buffer.concat([header, content]);
+function lengthOctets(length: number): number {
+  let octets = 0;
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets++;
+  return octets;
 }
 
-export function encodeSequence(items: Buffer[]): Buffer {
-  return encodeElement(TAG.sequence, Buffer.concat(items));
+/**
+ * One element holding `contents` one after another. Written into a single buffer: a
+ * certificate is some fifty small elements, and concat-then-wrap allocated each twice.
+ */
+export function encodeConstructed(tag: number, contents: readonly Buffer[]): Buffer {
+  let length = 0;
+  for (const content of contents) length += content.length;
+  const longForm = length < 0x80 ? 0 : lengthOctets(length);
+  const header = 2 + longForm;
+  const out = Buffer.allocUnsafe(header + length);
+  out[0] = tag;
+  if (longForm === 0) {
+    out[1] = length;
+  } else {
+    out[1] = 0x80 | longForm;
+    out.writeUIntBE(length, 2, longForm);
+  }
+  let offset = header;
+  for (const content of contents) offset += content.copy(out, offset);
+  return out;
+}
+
+export function encodeElement(tag: number, content: Buffer): Buffer {
+  return encodeConstructed(tag, [content]);
+}
+
+export function encodeSequence(items: readonly Buffer[]): Buffer {
+  return encodeConstructed(TAG.sequence, items);
 }
 
 export function encodeOid(oid: string): Buffer {

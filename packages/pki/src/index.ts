@@ -38,5 +38,11 @@ export {
 export { decodePem, encodePem, joinPem, splitPemBundle } from "./pem";
 export { REVOCATION_REASONS, type RevocationReason } from "./revocation-reason";
 export { generateSerialNumber } from "./serial-number";
-export type { SignerInput } from "./signer";
+export {
+  type PreparedSigner,
+  prepareSigner,
+  type SignerInput,
+  type SignerSource,
+} from "./signer";
+export { certificateTime } from "./time";
 export * from "./usages";

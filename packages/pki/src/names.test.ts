@@ -4,14 +4,16 @@ import {
   escapeDnValue,
   namesMatch,
   readName,
+  type SubjectInput,
   subjectToName,
   subjectToString,
   validateSubject,
 } from "./names";
 import { opensslOk } from "./testing/openssl";
+import * as x509 from "./x509";
 
 function nameDer(subject: Parameters<typeof subjectToName>[0]): Buffer {
-  return Buffer.from(subjectToName(subject).toArrayBuffer());
+  return subjectToName(subject);
 }
 
 describe("validateSubject", () => {
@@ -92,6 +94,45 @@ describe("subjectToName", () => {
     expect(parsed).toMatch(/countryName\n.*PRINTABLESTRING\s+:US/);
     expect(parsed).toMatch(/organizationName\n.*UTF8STRING\s+:Acme/);
     expect(parsed).toMatch(/commonName\n.*UTF8STRING\s+:Test, O=x/);
+  });
+
+  it("writes exactly what @peculiar/x509 writes for the same attributes", () => {
+    const subjects: SubjectInput[] = [
+      {},
+      { commonName: "example.com" },
+      {
+        commonName: "Zoë's CA, O=not-an-rdn",
+        organization: "Acme 株式会社",
+        ou: "PKI",
+        country: "de",
+        province: "Baden-Württemberg",
+        locality: "Zürich",
+      },
+      { organization: "O".repeat(64), country: "US" },
+    ];
+    const order: [keyof SubjectInput, string][] = [
+      ["country", "2.5.4.6"],
+      ["province", "2.5.4.8"],
+      ["locality", "2.5.4.7"],
+      ["organization", "2.5.4.10"],
+      ["ou", "2.5.4.11"],
+      ["commonName", "2.5.4.3"],
+    ];
+    for (const subject of subjects) {
+      const json: x509.JsonNameParams = order
+        .filter(([field]) => subject[field] !== undefined)
+        .map(([field, oid]) => ({
+          [oid]: [
+            field === "country"
+              ? { printableString: subject[field] as string }
+              : { utf8String: subject[field] as string },
+          ],
+        }));
+      const expected = Buffer.from(new x509.Name(json).toArrayBuffer());
+      expect(nameDer(subject).toString("hex"), JSON.stringify(subject)).toBe(
+        expected.toString("hex"),
+      );
+    }
   });
 
   it("reads back what it wrote", () => {

@@ -1,6 +1,13 @@
-import { children, decodeOid, readOnly, TAG } from "./der";
+import {
+  children,
+  decodeOid,
+  encodeConstructed,
+  encodeElement,
+  encodeOid,
+  readOnly,
+  TAG,
+} from "./der";
 import { PkiError } from "./errors";
-import * as x509 from "./x509";
 
 /** Subject attributes under the names Infisical's API uses. */
 export interface SubjectInput {
@@ -95,17 +102,28 @@ export function validateSubject(subject: SubjectInput): void {
   }
 }
 
+const ATTRIBUTE_TYPE_DER = new Map(
+  SUBJECT_ATTRIBUTES.map((spec) => [spec.field, encodeOid(spec.oid)]),
+);
+const PRINTABLE_STRING = 0x13;
+const UTF8_STRING = 0x0c;
+
 /**
- * The subject as an x509 Name built attribute by attribute: no value is ever parsed as DN
- * text, so "a, O=evil" or "x+OU=y" stays one literal CN. One attribute per RDN; country as
+ * The subject as a DER Name built attribute by attribute: no value is ever parsed as DN text,
+ * so "a, O=evil" or "x+OU=y" stays one literal CN. One attribute per RDN; country as
  * PrintableString, everything else UTF8String (RFC 5280 4.1.2.6).
  */
-export function subjectToName(subject: SubjectInput): x509.Name {
+export function subjectToName(subject: SubjectInput): Buffer {
   validateSubject(subject);
-  const json: x509.JsonNameParams = subjectAttributes(subject).map(({ spec, value }) => ({
-    [spec.oid]: [spec.field === "country" ? { printableString: value } : { utf8String: value }],
-  }));
-  return new x509.Name(json);
+  const rdns = subjectAttributes(subject).map(({ spec, value }) => {
+    const type = ATTRIBUTE_TYPE_DER.get(spec.field) as Buffer;
+    const encoded =
+      spec.field === "country"
+        ? encodeElement(PRINTABLE_STRING, Buffer.from(value, "ascii"))
+        : encodeElement(UTF8_STRING, Buffer.from(value, "utf8"));
+    return encodeElement(TAG.set, encodeConstructed(TAG.sequence, [type, encoded]));
+  });
+  return encodeConstructed(TAG.sequence, rdns);
 }
 
 /** RFC 4514 escaping of one attribute value; control characters become \XX escapes. */

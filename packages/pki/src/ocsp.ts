@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SignatureAlgorithm } from "./algorithms";
-import { type ParsedCertificate, parseCertificateDetails } from "./certificate-info";
+import { parseCertificateDetails } from "./certificate-info";
 import { readExtensions } from "./certificate-parts";
 import {
   children,
@@ -20,7 +20,12 @@ import { encodeExtension, findExtension } from "./extensions";
 import { subjectKeyIdentifier, subjectPublicKeyBits } from "./key-identifier";
 import { type RevocationReason, reasonCodeToEncode } from "./revocation-reason";
 import { serialNumberContent } from "./serial-number";
-import { checkSignatureAlgorithm, loadSigner, type SignerInput } from "./signer";
+import {
+  checkSignatureAlgorithm,
+  type PreparedSigner,
+  type SignerSource,
+  signerFor,
+} from "./signer";
 import { signStructure } from "./signing-key";
 import { checkDate, encodeGeneralizedTime, isLaterInSeconds } from "./time";
 
@@ -63,8 +68,8 @@ export interface OcspSingleResponse {
 }
 
 export interface OcspResponseInput {
-  /** The issuing CA itself: no delegated responder. */
-  signer: SignerInput;
+  /** The issuing CA itself (no delegated responder), as stored or prepared with prepareSigner. */
+  signer: SignerSource;
   signatureAlgorithm: SignatureAlgorithm;
   producedAt: Date;
   responses: OcspSingleResponse[];
@@ -201,12 +206,15 @@ export function parseOcspRequest(der: Buffer): ParsedOcspRequest {
   );
 }
 
-function namesIssuer(request: OcspRequestEntry, issuer: ParsedCertificate): boolean {
+/** What a CertID hashes: the issuer's DER subject and its public key. */
+type IssuerIdentity = Pick<PreparedSigner, "subjectName" | "publicKeySpki">;
+
+function namesIssuer(request: OcspRequestEntry, issuer: IssuerIdentity): boolean {
   const { digest } = HASH_ALGORITHMS[request.hashAlgorithm];
   const hash = (data: Buffer) => createHash(digest).update(data).digest();
   return (
-    hash(issuer.parts.subject).equals(request.issuerNameHash) &&
-    hash(subjectPublicKeyBits(issuer.parts.spki)).equals(request.issuerKeyHash)
+    hash(issuer.subjectName).equals(request.issuerNameHash) &&
+    hash(subjectPublicKeyBits(issuer.publicKeySpki)).equals(request.issuerKeyHash)
   );
 }
 
@@ -240,7 +248,8 @@ function checkEntry(request: OcspRequestEntry, field: string): Buffer {
  */
 export function issuerMatches(request: OcspRequestEntry, issuerCertificatePem: string): boolean {
   checkEntry(request, "request");
-  return namesIssuer(request, parseCertificateDetails(issuerCertificatePem, "issuer"));
+  const { parts } = parseCertificateDetails(issuerCertificatePem, "issuer");
+  return namesIssuer(request, { subjectName: parts.subject, publicKeySpki: parts.spki });
 }
 
 function encodeStatus(status: OcspCertificateStatus, field: string): Buffer {
@@ -272,7 +281,7 @@ function encodeStatus(status: OcspCertificateStatus, field: string): Buffer {
   }
 }
 
-function encodeSingleResponse(response: OcspSingleResponse, signer: ParsedCertificate): Buffer {
+function encodeSingleResponse(response: OcspSingleResponse, signer: IssuerIdentity): Buffer {
   const field = "responses";
   const { request, status, thisUpdate, nextUpdate } = response ?? {};
   const serial = checkEntry(request, field);
@@ -328,20 +337,18 @@ function nonceExtensions(nonce: Buffer | null | undefined): Buffer[] {
  * certificate whose CertID does not name the signer.
  */
 export async function createOcspResponse(input: OcspResponseInput): Promise<Buffer> {
-  const signer = loadSigner(input.signer, "signer", "ocsp");
+  const signer = signerFor(input.signer, "signer", "ocsp");
   checkSignatureAlgorithm(input.signatureAlgorithm, signer.keyAlgorithm);
   checkDate(input.producedAt, "producedAt");
   if (!Array.isArray(input.responses) || input.responses.length === 0) {
     throw new PkiError("responses must list at least one certificate", "responses");
   }
-  const singleResponses = input.responses.map((response) =>
-    encodeSingleResponse(response, signer.certificate),
-  );
+  const singleResponses = input.responses.map((response) => encodeSingleResponse(response, signer));
   const responseData = encodeSequence([
     // version v1 is the DEFAULT, so DER leaves it out. responderID byKey is [2] EXPLICIT KeyHash.
     encodeElement(
       contextTag(2),
-      encodeElement(TAG.octetString, subjectKeyIdentifier(signer.certificate.parts.spki)),
+      encodeElement(TAG.octetString, subjectKeyIdentifier(signer.publicKeySpki)),
     ),
     encodeGeneralizedTime(input.producedAt),
     encodeSequence(singleResponses),
@@ -349,9 +356,8 @@ export async function createOcspResponse(input: OcspResponseInput): Promise<Buff
   ]);
   const basicResponse = await signStructure({
     tbs: responseData,
-    privateKeyPkcs8: signer.privateKeyPkcs8,
+    privateKey: signer.privateKey,
     signatureAlgorithm: input.signatureAlgorithm,
-    field: "signer",
   });
   return encodeSequence([
     SUCCESSFUL,

@@ -1,18 +1,16 @@
+import type { KeyObject } from "node:crypto";
 import {
   type KeyAlgorithm,
   SIGNATURE_ALGORITHMS,
   type SignatureAlgorithm,
   signatureAlgorithmFits,
 } from "./algorithms";
-import {
-  canSignCertificates,
-  type ParsedCertificate,
-  parseCertificateDetails,
-} from "./certificate-info";
+import { mayCertify, parseCertificateDetails } from "./certificate-info";
 import { PkiError } from "./errors";
 import { decodeSubjectKeyIdentifier, EXTENSION_OIDS, findExtension } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
-import { keyAlgorithmOfPrivateKey, privateKeyMatchesPublicKey } from "./keys";
+import { keyAlgorithmOfKeyObject, keyObjectMatchesSpki, parsePrivateKey } from "./keys";
+import type { KeyUsage } from "./usages";
 
 /** An issuing CA: its certificate and its private key. */
 export interface SignerInput {
@@ -21,45 +19,67 @@ export interface SignerInput {
   keyAlgorithm: KeyAlgorithm;
 }
 
-/** A CA checked fit to sign, with what its signed objects copy from it. */
-export interface Signer {
-  certificate: ParsedCertificate;
-  privateKeyPkcs8: Buffer;
-  keyAlgorithm: KeyAlgorithm;
+/**
+ * A CA whose certificate was parsed and whose private key was checked against it once, ready
+ * to sign any number of certificates, CRLs and OCSP responses. Made only by prepareSigner,
+ * frozen, and never modified by this package, so one can be cached and shared. Whether the CA
+ * may do a given duty (sign certificates, CRLs, OCSP) is still checked at each use.
+ */
+export interface PreparedSigner {
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** The CA certificate's subject, DER: copied byte for byte as the issuer of what it signs. */
+  readonly subjectName: Buffer;
+  /** The CA certificate's SubjectPublicKeyInfo, DER. */
+  readonly publicKeySpki: Buffer;
   /** For the AKI of what it signs: its SKI, or the one it would have had. */
-  keyIdentifier: Buffer;
+  readonly keyIdentifier: Buffer;
+  readonly isCa: boolean;
+  /** -1 when there is no pathLen constraint. */
+  readonly maxPathLength: number;
+  /** Null when the certificate has no KeyUsage extension. */
+  readonly keyUsages: readonly KeyUsage[] | null;
+  readonly privateKey: KeyObject;
 }
+
+/** What may sign: a CA as stored, prepared on the spot, or one prepared beforehand. */
+export type SignerSource = SignerInput | PreparedSigner;
 
 export type SignerDuty = "certificates" | "crls" | "ocsp";
 
+type CaCapabilities = Pick<PreparedSigner, "isCa" | "keyUsages">;
+
 interface Duty {
-  allowed: (ca: ParsedCertificate) => boolean;
+  allowed: (ca: CaCapabilities) => boolean;
   what: string;
   needs: string;
 }
 
 const DUTIES: Record<SignerDuty, Duty> = {
   certificates: {
-    allowed: canSignCertificates,
+    allowed: (ca) => mayCertify(ca.isCa, ca.keyUsages),
     what: "certificates",
     needs: "CA:TRUE and keyCertSign",
   },
   // RFC 5280 4.2.1.3: CRL signatures verify only with cRLSign, and OpenSSL checks it.
   crls: {
-    allowed: (ca) => ca.info.isCa && (ca.keyUsages === null || ca.keyUsages.includes("crl_sign")),
+    allowed: (ca) => ca.isCa && (ca.keyUsages === null || ca.keyUsages.includes("crl_sign")),
     what: "CRLs",
     needs: "CA:TRUE and cRLSign",
   },
   // The CA answers for its own certificates (RFC 6960 4.2.2.2), so no delegation EKU.
-  ocsp: { allowed: (ca) => ca.info.isCa, what: "OCSP responses", needs: "CA:TRUE" },
+  ocsp: { allowed: (ca) => ca.isCa, what: "OCSP responses", needs: "CA:TRUE" },
 };
 
+// Only what prepareSigner made counts as prepared: an object that merely looks like one
+// never skips the checks.
+const PREPARED = new WeakSet<PreparedSigner>();
+
 export function checkDeclaredKeyAlgorithm(
-  pkcs8: Buffer,
+  privateKey: KeyObject,
   declared: KeyAlgorithm,
   field: string,
 ): void {
-  const actual = keyAlgorithmOfPrivateKey(pkcs8, field);
+  const actual = keyAlgorithmOfKeyObject(privateKey, field);
   if (actual !== declared) {
     throw new PkiError(`the signing key is ${actual}, not ${declared}`, field);
   }
@@ -81,34 +101,64 @@ export function checkSignatureAlgorithm(
   }
 }
 
-/**
- * Parses the CA certificate and checks that it may do `duty`, that the private key is the
- * declared algorithm and that it belongs to the certificate; PkiError on `field` otherwise.
- */
-export function loadSigner(input: SignerInput, field: string, duty: SignerDuty): Signer {
-  const certificate = parseCertificateDetails(input?.certificatePem, field);
+function checkDuty(ca: CaCapabilities, field: string, duty: SignerDuty): void {
   const { allowed, what, needs } = DUTIES[duty];
-  if (!allowed(certificate)) {
+  if (!allowed(ca)) {
     throw new PkiError(
       `the ${field} certificate is not a CA allowed to sign ${what} (needs ${needs})`,
       field,
     );
   }
-  checkDeclaredKeyAlgorithm(input.privateKeyPkcs8, input.keyAlgorithm, field);
-  if (!privateKeyMatchesPublicKey(input.privateKeyPkcs8, certificate.parts.spki)) {
+}
+
+function prepare(input: SignerInput, field: string, duty?: SignerDuty): PreparedSigner {
+  const certificate = parseCertificateDetails(input?.certificatePem, field);
+  const { info, parts, keyUsages } = certificate;
+  // The duty first: that the certificate is no CA says more than anything about its key.
+  if (duty) checkDuty({ isCa: info.isCa, keyUsages }, field, duty);
+  const privateKey = parsePrivateKey(input.privateKeyPkcs8, field);
+  checkDeclaredKeyAlgorithm(privateKey, input.keyAlgorithm, field);
+  if (!keyObjectMatchesSpki(privateKey, parts.spki)) {
     throw new PkiError(`the ${field}'s private key does not match its certificate`, field);
   }
-  const skiExtension = findExtension(
-    certificate.parts.extensions,
-    EXTENSION_OIDS.subjectKeyIdentifier,
-  );
-  return {
-    certificate,
-    privateKeyPkcs8: input.privateKeyPkcs8,
+  const skiExtension = findExtension(parts.extensions, EXTENSION_OIDS.subjectKeyIdentifier);
+  const signer: PreparedSigner = Object.freeze({
     keyAlgorithm: input.keyAlgorithm,
+    subjectName: parts.subject,
+    publicKeySpki: parts.spki,
     // An issuer without an SKI (some old external roots) gets the one it would have had.
     keyIdentifier: skiExtension
       ? decodeSubjectKeyIdentifier(skiExtension.value)
-      : subjectKeyIdentifier(certificate.parts.spki),
-  };
+      : subjectKeyIdentifier(parts.spki),
+    isCa: info.isCa,
+    maxPathLength: info.maxPathLength,
+    keyUsages: keyUsages ? Object.freeze([...keyUsages]) : null,
+    privateKey,
+  });
+  PREPARED.add(signer);
+  return signer;
+}
+
+/**
+ * Does once what every signature needs: parses the CA certificate, checks that the private key
+ * is the declared algorithm and belongs to the certificate, and keeps the key as a KeyObject.
+ * Pass the result as the issuer or signer of createCertificate, createCrl and
+ * createOcspResponse. Throws PkiError on `field` as those would for the same input. It does
+ * not check that the certificate is a CA: each use checks its own duty.
+ */
+export function prepareSigner(input: SignerInput, field = "issuer"): PreparedSigner {
+  return prepare(input, field);
+}
+
+/**
+ * The signer for one use: prepared now, or prepared beforehand, and in both cases allowed to
+ * do `duty`; PkiError on `field` otherwise.
+ */
+export function signerFor(source: SignerSource, field: string, duty: SignerDuty): PreparedSigner {
+  if (PREPARED.has(source as PreparedSigner)) {
+    const signer = source as PreparedSigner;
+    checkDuty(signer, field, duty);
+    return signer;
+  }
+  return prepare(source as SignerInput, field, duty);
 }

@@ -18,9 +18,17 @@ export function checkDate(date: Date, field: string): void {
   }
 }
 
+/**
+ * The instant a certificate records for `date`: X.509 times hold whole seconds, so the
+ * fraction is dropped (floored), exactly as createCertificate encodes notBefore and notAfter.
+ */
+export function certificateTime(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
 /** Whether `later` is after `earlier` once both are cut to the whole seconds DER encodes. */
 export function isLaterInSeconds(later: Date, earlier: Date): boolean {
-  return Math.floor(later.getTime() / 1000) > Math.floor(earlier.getTime() / 1000);
+  return certificateTime(later).getTime() > certificateTime(earlier).getTime();
 }
 
 // YYYYMMDDHHMMSS of the UTC instant, fractions dropped: DER times carry no fraction here.
