@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import {
+  createIssuer,
   failRequest,
   ISSUANCE_QUEUE,
   type IssueOutcome,
-  issuePendingRequest,
   type JobPayload,
   type KeySource,
   parseJobPayload,
@@ -46,13 +46,14 @@ export function createIssuanceWorker(options: IssuanceWorkerOptions) {
         ctx.log.warn({ requestId, err: (error as Error).message }, "webhook not queued"),
       );
   };
+  const issuer = createIssuer({ ctx, keySource: options.keySource });
   return new Worker<JobPayload<"issue">, IssueOutcome, "issue">(
     ISSUANCE_QUEUE,
     async function processIssueJob(job: Job<JobPayload<"issue">, IssueOutcome, "issue">) {
       const { requestId } = parseJobPayload("issue", job.data);
       const started = performance.now();
       try {
-        const outcome = await issuePendingRequest({ ctx, requestId, keySource: options.keySource });
+        const outcome = await issuer.issue(requestId);
         options.metrics?.record(outcome, (performance.now() - started) / 1000);
         if (outcome.status === "issued" && outcome.webhook) await notify(requestId);
         return outcome;

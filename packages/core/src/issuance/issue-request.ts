@@ -1,25 +1,27 @@
 import { randomUUID } from "node:crypto";
-import { certificateRequests, certificates } from "@certq/db";
 import {
+  certificateAuthorities,
+  certificateProfiles,
+  certificateRequests,
+  certificates,
+} from "@certq/db";
+import {
+  certificateTime,
   createCertificate,
   generateKeyPair,
   generateSerialNumber,
-  joinPem,
-  parseCertificate,
   parseCsr,
-  splitPemBundle,
 } from "@certq/pki";
 import { and, eq, sql } from "drizzle-orm";
-import { loadCaSigner } from "../cas/ca-key";
-import { assertCaCanSign, findCa } from "../cas/find-ca";
-import { findRequest } from "../certificate-requests/get-request";
+import { createCaSignerCache } from "../cas/ca-signer-cache";
+import { assertCaCanSign } from "../cas/find-ca";
 import { requestParamsSchema } from "../certificate-requests/request-schemas";
 import { computeValidity } from "../certificate-requests/validity";
 import { sealCertificateKey } from "../certificates/certificate-key";
 import type { ServiceContext } from "../context";
-import { BadRequestError, NotFoundError } from "../errors";
+import { BadRequestError } from "../errors";
 import { assertPolicy, profilePolicySchema } from "../policy";
-import { findProfile } from "../profiles/find-profile";
+import { isUuid } from "../uuid";
 import type { KeySource } from "./key-pool";
 
 export type IssueOutcome =
@@ -35,115 +37,135 @@ export type IssueOutcome =
     }
   | { status: "skipped"; reason: "request-missing" | "not-pending" };
 
+export interface Issuer {
+  /**
+   * Issues the certificate of one pending request. Safe to run any number of times: one
+   * statement claims the request (only while pending) and inserts its certificate, so a
+   * second run (stalled job, duplicate enqueue) changes nothing. Throws permanent
+   * DomainErrors for requests that can never succeed.
+   */
+  issue(requestId: string): Promise<IssueOutcome>;
+}
+
 /**
- * Issues the certificate of one pending request. Safe to run any number of times: the
- * request row is locked by a conditional UPDATE in the same transaction that inserts the
- * certificate, so a second run (stalled job, duplicate enqueue) changes nothing.
- * Throws permanent DomainErrors for requests that can never succeed.
+ * The worker's issuing step. It keeps what does not change between certificates: each CA's
+ * prepared signer (see createCaSignerCache) and the statement that loads a request with its
+ * profile and CA in one round trip.
  */
-export async function issuePendingRequest(args: {
+export function createIssuer(options: {
   ctx: ServiceContext;
-  requestId: string;
   /** Where keys come from: a pre-generated pool, or (default) generated on the spot. */
   keySource?: KeySource;
-}): Promise<IssueOutcome> {
-  const { ctx } = args;
-  const request = await findRequest(ctx.db, args.requestId).catch((error: unknown) => {
-    if (error instanceof NotFoundError) return null;
-    throw error;
-  });
-  if (!request) return { status: "skipped", reason: "request-missing" };
-  if (request.status !== "pending") return { status: "skipped", reason: "not-pending" };
+}): Issuer {
+  const { ctx } = options;
+  const keySource = options.keySource ?? generateKeyPair;
+  const signers = createCaSignerCache(ctx.kek);
+  const loadRequest = ctx.db
+    .select({
+      request: certificateRequests,
+      profile: certificateProfiles,
+      ca: certificateAuthorities,
+    })
+    .from(certificateRequests)
+    .innerJoin(certificateProfiles, eq(certificateProfiles.id, certificateRequests.profileId))
+    .innerJoin(certificateAuthorities, eq(certificateAuthorities.id, certificateRequests.caId))
+    .where(eq(certificateRequests.id, sql.placeholder("id")))
+    .limit(1)
+    .prepare("certq_load_issuance");
 
-  const now = ctx.now();
-  const params = requestParamsSchema.parse(request.params);
-  const [profile, ca] = await Promise.all([
-    findProfile(ctx.db, request.profileId),
-    findCa(ctx.db, request.caId),
-  ]);
-  assertCaCanSign(ca, now);
-  const validity = computeValidity(params, ca, now);
-  // The profile may have changed since submission: its current policy decides.
-  assertPolicy(profilePolicySchema.parse(profile.policy), {
-    commonName: params.commonName,
-    altNames: params.altNames,
-    keyAlgorithm: params.keyAlgorithm,
-    signatureAlgorithm: params.signatureAlgorithm,
-    keyUsages: params.keyUsages,
-    extendedKeyUsages: params.extendedKeyUsages,
-    ttlMs: validity.lifetimeMs,
-  });
-
-  let publicKeySpki: Buffer;
-  let privateKeyPkcs8: Buffer | null = null;
-  let keyGenerationMs = 0;
-  if (request.kind === "sign-csr") {
-    if (!request.csr) throw new BadRequestError("request has no CSR", "csr");
-    publicKeySpki = (await parseCsr(request.csr)).publicKeySpki;
-  } else {
-    const started = performance.now();
-    const keyPair = await (args.keySource ?? generateKeyPair)(params.keyAlgorithm);
-    keyGenerationMs = performance.now() - started;
-    publicKeySpki = keyPair.publicKeySpki;
-    privateKeyPkcs8 = keyPair.privateKeyPkcs8;
-  }
-
-  const signer = loadCaSigner(ctx.kek, ca);
-  const serialNumber = generateSerialNumber();
-  const pem = await createCertificate({
-    subject: { commonName: params.commonName },
-    publicKeySpki,
-    serialNumber,
-    notBefore: validity.notBefore,
-    notAfter: validity.notAfter,
-    signatureAlgorithm: params.signatureAlgorithm,
-    issuer: signer,
-    keyUsages: params.keyUsages,
-    extendedKeyUsages: params.extendedKeyUsages,
-    altNames: params.altNames,
-    crlDistributionPointUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/crl`,
-    authorityInfoAccess: {
-      caIssuersUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/certificate/der`,
-      ocspUrl: `${ctx.publicUrl}/ocsp`,
-    },
-  });
-  const info = parseCertificate(pem);
-  const certificateId = randomUUID();
-
-  const sealedKey = privateKeyPkcs8
-    ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
-    : null;
-  const chain = joinPem([signer.certificatePem, ...splitPemBundle(ca.certificateChain)]);
-  // One statement, so one atomic step without BEGIN/COMMIT round trips: claim the request
-  // (only while pending) and insert its certificate, or do neither.
-  const rows = await ctx.db.execute(sql`
-    with claimed as (
-      update ${certificateRequests}
-      set status = 'issued', certificate_id = ${certificateId}::uuid, error_message = null, updated_at = now()
-      where id = ${request.id}::uuid and status = 'pending'
-      returning id
-    )
-    insert into ${certificates} (
-      id, request_id, ca_id, profile_id, serial_number, name, common_name, alt_names,
-      key_algorithm, not_before, not_after, certificate, certificate_chain, encrypted_private_key
-    )
-    select ${certificateId}::uuid, claimed.id, ${ca.id}::uuid, ${profile.id}::uuid, ${serialNumber},
-      ${params.commonName ?? params.altNames[0]?.value ?? serialNumber}, ${params.commonName ?? ""},
-      ${JSON.stringify(params.altNames)}::jsonb, ${params.keyAlgorithm},
-      ${info.notBefore.toISOString()}::timestamptz, ${info.notAfter.toISOString()}::timestamptz,
-      ${pem}, ${chain}, ${sealedKey}::bytea
-    from claimed
-    returning id`);
-  const issued = rows.length > 0;
-  if (!issued) return { status: "skipped", reason: "not-pending" };
-  ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
   return {
-    status: "issued",
-    certificateId,
-    serialNumber,
-    keyAlgorithm: params.keyAlgorithm,
-    keyGenerationMs,
-    webhook: profile.webhookUrl !== null,
+    async issue(requestId) {
+      if (!isUuid(requestId)) return { status: "skipped", reason: "request-missing" };
+      const [row] = await loadRequest.execute({ id: requestId });
+      if (!row) return { status: "skipped", reason: "request-missing" };
+      const { request, profile, ca } = row;
+      if (request.status !== "pending") return { status: "skipped", reason: "not-pending" };
+
+      const now = ctx.now();
+      const params = requestParamsSchema.parse(request.params);
+      assertCaCanSign(ca, now);
+      const validity = computeValidity(params, ca, now);
+      // The profile may have changed since submission: its current policy decides.
+      assertPolicy(profilePolicySchema.parse(profile.policy), {
+        commonName: params.commonName,
+        altNames: params.altNames,
+        keyAlgorithm: params.keyAlgorithm,
+        signatureAlgorithm: params.signatureAlgorithm,
+        keyUsages: params.keyUsages,
+        extendedKeyUsages: params.extendedKeyUsages,
+        ttlMs: validity.lifetimeMs,
+      });
+
+      let publicKeySpki: Buffer;
+      let privateKeyPkcs8: Buffer | null = null;
+      let keyGenerationMs = 0;
+      if (request.kind === "sign-csr") {
+        if (!request.csr) throw new BadRequestError("request has no CSR", "csr");
+        publicKeySpki = (await parseCsr(request.csr)).publicKeySpki;
+      } else {
+        const started = performance.now();
+        const keyPair = await keySource(params.keyAlgorithm);
+        keyGenerationMs = performance.now() - started;
+        publicKeySpki = keyPair.publicKeySpki;
+        privateKeyPkcs8 = keyPair.privateKeyPkcs8;
+      }
+
+      const { signer, chainPem } = signers.get(ca);
+      const serialNumber = generateSerialNumber();
+      const pem = await createCertificate({
+        subject: { commonName: params.commonName },
+        publicKeySpki,
+        serialNumber,
+        notBefore: validity.notBefore,
+        notAfter: validity.notAfter,
+        signatureAlgorithm: params.signatureAlgorithm,
+        issuer: signer,
+        keyUsages: params.keyUsages,
+        extendedKeyUsages: params.extendedKeyUsages,
+        altNames: params.altNames,
+        crlDistributionPointUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/crl`,
+        authorityInfoAccess: {
+          caIssuersUrl: `${ctx.publicUrl}/api/v1/pki/ca/${ca.id}/certificate/der`,
+          ocspUrl: `${ctx.publicUrl}/ocsp`,
+        },
+      });
+      const certificateId = randomUUID();
+
+      const sealedKey = privateKeyPkcs8
+        ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
+        : null;
+      // One statement, so one atomic step without BEGIN/COMMIT round trips: claim the request
+      // (only while pending) and insert its certificate, or do neither.
+      const rows = await ctx.db.execute(sql`
+        with claimed as (
+          update ${certificateRequests}
+          set status = 'issued', certificate_id = ${certificateId}::uuid, error_message = null, updated_at = now()
+          where id = ${request.id}::uuid and status = 'pending'
+          returning id
+        )
+        insert into ${certificates} (
+          id, request_id, ca_id, profile_id, serial_number, name, common_name, alt_names,
+          key_algorithm, not_before, not_after, certificate, certificate_chain, encrypted_private_key
+        )
+        select ${certificateId}::uuid, claimed.id, ${ca.id}::uuid, ${profile.id}::uuid, ${serialNumber},
+          ${params.commonName ?? params.altNames[0]?.value ?? serialNumber}, ${params.commonName ?? ""},
+          ${JSON.stringify(params.altNames)}::jsonb, ${params.keyAlgorithm},
+          ${certificateTime(validity.notBefore).toISOString()}::timestamptz,
+          ${certificateTime(validity.notAfter).toISOString()}::timestamptz,
+          ${pem}, ${chainPem}, ${sealedKey}::bytea
+        from claimed
+        returning id`);
+      if (rows.length === 0) return { status: "skipped", reason: "not-pending" };
+      ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
+      return {
+        status: "issued",
+        certificateId,
+        serialNumber,
+        keyAlgorithm: params.keyAlgorithm,
+        keyGenerationMs,
+        webhook: profile.webhookUrl !== null,
+      };
+    },
   };
 }
 

@@ -1,0 +1,68 @@
+import type { CertificateAuthorityRow } from "@certq/db";
+import { joinPem, type PreparedSigner, prepareSigner, splitPemBundle } from "@certq/pki";
+import { loadCaSigner } from "./ca-key";
+
+/** A CA ready to sign leaves, and the chain its leaves are served with. */
+export interface CaSigner {
+  signer: PreparedSigner;
+  /** The CA's certificate followed by its own chain, PEM. */
+  chainPem: string;
+}
+
+export interface CaSignerCache {
+  /** The CA's signer, prepared on first use; the caller still checks the CA may sign now. */
+  get(ca: CertificateAuthorityRow): CaSigner;
+  readonly size: number;
+}
+
+interface Entry {
+  certificate: string;
+  sealedKey: Buffer;
+  chain: string;
+  value: CaSigner;
+}
+
+/**
+ * Preparing a CA (decrypt its key, parse its certificate, check the two belong together)
+ * costs about as much as issuing ten EC certificates, and it is the same work for every
+ * certificate the CA signs, so a worker keeps it. An entry is only reused while the row
+ * still holds the same certificate, sealed key and chain (an intermediate's certificate can
+ * be imported later), so it can never sign with a stale CA. The decrypted key stays in this
+ * process's memory, as the key pool's keys do; nothing of it is persisted or logged.
+ * Bounded: the least recently used CA makes room.
+ */
+export function createCaSignerCache(kek: Buffer, maxEntries = 64): CaSignerCache {
+  const entries = new Map<string, Entry>();
+  return {
+    get(ca) {
+      const cached = entries.get(ca.id);
+      entries.delete(ca.id);
+      if (
+        cached &&
+        cached.certificate === ca.certificate &&
+        cached.chain === ca.certificateChain &&
+        cached.sealedKey.equals(ca.encryptedPrivateKey)
+      ) {
+        entries.set(ca.id, cached);
+        return cached.value;
+      }
+      const input = loadCaSigner(kek, ca);
+      const value: CaSigner = {
+        signer: prepareSigner(input),
+        chainPem: joinPem([input.certificatePem, ...splitPemBundle(ca.certificateChain)]),
+      };
+      entries.set(ca.id, {
+        certificate: input.certificatePem,
+        sealedKey: Buffer.from(ca.encryptedPrivateKey),
+        chain: ca.certificateChain,
+        value,
+      });
+      // Maps iterate in insertion order and hits are re-inserted: the first key is the LRU.
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+      return value;
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
