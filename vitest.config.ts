@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "apps/*/src/**/*.test.ts",
+      "apps/*/test/**/*.test.ts",
+      "bench/**/*.test.ts",
+    ],
     // The fault suite runs on its own (vitest.faults.config.ts): it starts real processes.
     exclude: ["**/node_modules/**", "apps/*/test/faults/**"],
     // Each file owns its database and queue prefix, so files run in parallel safely.

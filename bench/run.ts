@@ -132,6 +132,21 @@ async function certqParts(): Promise<void> {
   });
   progress(`certq API up (database ${stack.db.name}, queue prefix ${stack.prefix})`);
 
+  if (config.parts.has("e2e")) await endToEndParts(stack, profileDir);
+  if (config.parts.has("burst") && config.rsaBurst > 0) {
+    results.burstWithoutPool = await part(`RSA burst of ${config.rsaBurst}, without pool`, () =>
+      rsaBurst(stack, { CERTQ_KEY_POOL: "" }),
+    );
+    results.burstWithPool = await part(`RSA burst of ${config.rsaBurst}, full pool`, () =>
+      rsaBurst(stack, {}),
+    );
+  }
+  // Last: these leave requests pending that no worker will take.
+  if (config.parts.has("submit")) await submitParts(stack);
+}
+
+/** End to end with one then two workers, the per-worker share, and the worker's profile. */
+async function endToEndParts(stack: CertqStack, profileDir: string | undefined): Promise<void> {
   await stack.startWorkers(1);
   const k1 = await endToEndRuns(stack, 1);
   results.e2e.k1ec = k1.ec;
@@ -149,15 +164,6 @@ async function certqParts(): Promise<void> {
   });
   await stack.stopWorkers();
 
-  if (config.rsaBurst > 0) {
-    results.burstWithoutPool = await part(`RSA burst of ${config.rsaBurst}, without pool`, () =>
-      rsaBurst(stack, { CERTQ_KEY_POOL: "" }),
-    );
-    results.burstWithPool = await part(`RSA burst of ${config.rsaBurst}, full pool`, () =>
-      rsaBurst(stack, {}),
-    );
-  }
-
   if (profileDir) {
     await part(`CPU profile of one worker, ${config.ecRequests} EC`, async () => {
       await stack.startWorkers(1, { cpuProfileDir: join(profileDir, "worker") });
@@ -173,8 +179,9 @@ async function certqParts(): Promise<void> {
       await stack.stopWorkers();
     });
   }
+}
 
-  // Last: these leave requests pending that no worker will take.
+async function submitParts(stack: CertqStack): Promise<void> {
   results.submitClosed = await partIf(
     config.submitRequests > 0,
     `submit only, ${config.submitRequests} at concurrency ${config.submitConcurrency}`,
@@ -188,6 +195,26 @@ async function certqParts(): Promise<void> {
   results.submitOpen = await part(
     `submit only, open loop ${config.openRate}/s for ${config.openSeconds} s`,
     () => runSubmitOpen({ stack, rate: config.openRate, seconds: config.openSeconds }),
+  );
+}
+
+async function boundParts(): Promise<void> {
+  const issuer = await createBoundIssuer();
+  results.bound.ec = await part("bound, EC P-256", () =>
+    measureBound({
+      keyAlgorithm: "EC_prime256v1",
+      seconds: config.boundSeconds,
+      issuer,
+      inFlight: config.boundInFlight,
+    }),
+  );
+  results.bound.rsa = await part("bound, RSA-2048", () =>
+    measureBound({
+      keyAlgorithm: "RSA_2048",
+      seconds: 2 * config.boundSeconds,
+      issuer,
+      inFlight: config.boundInFlight,
+    }),
   );
 }
 
@@ -215,10 +242,12 @@ async function cfsslParts(): Promise<void> {
 /** Top self time of the profiled worker (EC run) and of the API (whole run: submissions). */
 async function profileLines(dir: string): Promise<string[]> {
   const lines: string[] = [];
-  for (const [what, sub] of [
+  const profiled = [
     [`one worker issuing ${config.ecRequests} EC`, "worker"],
     ["the API, whole run (mostly submissions)", "api"],
-  ] as const) {
+  ] as const;
+  // The worker's profile comes from the end-to-end part only.
+  for (const [what, sub] of profiled.filter(([, s]) => s !== "worker" || config.parts.has("e2e"))) {
     const profile = await summarizeCpuProfiles(join(dir, sub)).catch(() => undefined);
     if (!profile || profile.totalMs === 0) {
       lines.push("", `CPU profile of ${what}: none written`);
@@ -246,27 +275,14 @@ async function main(): Promise<number> {
     await mkdir(config.cpuProfileDir, { recursive: true });
     profileRunDir = await mkdtemp(join(config.cpuProfileDir, "run-"));
   }
+  const { parts } = config;
   try {
-    const issuer = await createBoundIssuer();
-    results.bound.ec = await part("bound, EC P-256", () =>
-      measureBound({
-        keyAlgorithm: "EC_prime256v1",
-        seconds: config.boundSeconds,
-        issuer,
-        inFlight: config.boundInFlight,
-      }),
-    );
-    results.bound.rsa = await part("bound, RSA-2048", () =>
-      measureBound({
-        keyAlgorithm: "RSA_2048",
-        seconds: 2 * config.boundSeconds,
-        issuer,
-        inFlight: config.boundInFlight,
-      }),
-    );
-    await part("certq processes", certqParts);
-    await cleanup.run();
-    await part("cfssl", cfsslParts);
+    if (parts.has("bound")) await boundParts();
+    if (parts.has("e2e") || parts.has("burst") || parts.has("submit")) {
+      await part("certq processes", certqParts);
+      await cleanup.run();
+    }
+    if (parts.has("cfssl")) await part("cfssl", cfsslParts);
   } finally {
     progress("cleaning up");
     await cleanup.run();
@@ -276,7 +292,7 @@ async function main(): Promise<number> {
     "",
     `certq bench, ${new Date(startedAt).toISOString()}`,
     machineLine(machine),
-    `settings: ${config.ecRequests} EC / ${config.rsaRequests} RSA requests, ${config.clients} clients, ` +
+    `parts: ${[...parts].join(",")}; settings: ${config.ecRequests} EC / ${config.rsaRequests} RSA requests, ${config.clients} clients, ` +
       `worker concurrency ${config.workerConcurrency}, bound ${config.boundSeconds} s (RSA ${2 * config.boundSeconds} s); ` +
       `load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after; took ${seconds.toFixed(0)} s`,
     cpuReport(),

@@ -191,6 +191,11 @@ export class CertqStack {
     return `${hostname()}:${worker.pid}`;
   }
 
+  /** The API's process ID (the submit runs read its CPU time from /proc). */
+  apiPid(): number {
+    return this.apiProcess.pid;
+  }
+
   apiTail(): string {
     return this.apiProcess.tail();
   }

@@ -1,5 +1,11 @@
+/** The parts of a run, in the order they run; BENCH_PARTS picks some of them. */
+export const BENCH_PARTS = ["bound", "e2e", "burst", "submit", "cfssl"] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 /** Every knob of the benchmark, read once from the environment (all optional). */
 export interface BenchConfig {
+  /** Which parts run (BENCH_PARTS, a comma list; default all). */
+  parts: ReadonlySet<BenchPart>;
   /** EC_prime256v1 requests per end-to-end run. */
   ecRequests: number;
   /** RSA_2048 requests per end-to-end run. */
@@ -20,12 +26,31 @@ export interface BenchConfig {
   openSeconds: number;
   /** Requests of the RSA burst. */
   rsaBurst: number;
-  /** When set, the one-worker run is profiled with --cpu-prof into this directory. */
+  /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
 
-function intFromEnv(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
+type Env = Record<string, string | undefined>;
+
+/** BENCH_PARTS: a comma list of part names (any order, spaces allowed); unset or empty, all. */
+export function parseBenchParts(raw: string | undefined): ReadonlySet<BenchPart> {
+  const names = (raw ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.length === 0) return new Set(BENCH_PARTS);
+  const known = new Set<string>(BENCH_PARTS);
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_PARTS: unknown part(s) ${unknown.join(", ")}; choose from ${BENCH_PARTS.join(",")}`,
+    );
+  }
+  return new Set(names as BenchPart[]);
+}
+
+function intFromEnv(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) {
@@ -34,19 +59,20 @@ function intFromEnv(name: string, fallback: number, min = 0): number {
   return value;
 }
 
-export function loadBenchConfig(): BenchConfig {
+export function loadBenchConfig(env: Env = process.env): BenchConfig {
   return {
-    ecRequests: intFromEnv("BENCH_EC", 3_000),
-    rsaRequests: intFromEnv("BENCH_RSA", 200),
-    clients: intFromEnv("BENCH_CLIENTS", 32, 1),
-    workerConcurrency: intFromEnv("BENCH_WORKER_CONCURRENCY", 16, 1),
-    boundSeconds: intFromEnv("BENCH_BOUND_SECONDS", 5, 1),
-    boundInFlight: intFromEnv("BENCH_BOUND_IN_FLIGHT", 2, 1),
-    submitRequests: intFromEnv("BENCH_SUBMIT", 3_000),
-    submitConcurrency: intFromEnv("BENCH_SUBMIT_CONCURRENCY", 64, 1),
-    openRate: intFromEnv("BENCH_OPEN_RATE", 500, 1),
-    openSeconds: intFromEnv("BENCH_OPEN_SECONDS", 5, 1),
-    rsaBurst: intFromEnv("BENCH_RSA_BURST", 20),
-    cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
+    parts: parseBenchParts(env.BENCH_PARTS),
+    ecRequests: intFromEnv(env, "BENCH_EC", 3_000),
+    rsaRequests: intFromEnv(env, "BENCH_RSA", 200),
+    clients: intFromEnv(env, "BENCH_CLIENTS", 32, 1),
+    workerConcurrency: intFromEnv(env, "BENCH_WORKER_CONCURRENCY", 16, 1),
+    boundSeconds: intFromEnv(env, "BENCH_BOUND_SECONDS", 5, 1),
+    boundInFlight: intFromEnv(env, "BENCH_BOUND_IN_FLIGHT", 2, 1),
+    submitRequests: intFromEnv(env, "BENCH_SUBMIT", 3_000),
+    submitConcurrency: intFromEnv(env, "BENCH_SUBMIT_CONCURRENCY", 64, 1),
+    openRate: intFromEnv(env, "BENCH_OPEN_RATE", 500, 1),
+    openSeconds: intFromEnv(env, "BENCH_OPEN_SECONDS", 5, 1),
+    rsaBurst: intFromEnv(env, "BENCH_RSA_BURST", 20),
+    cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

@@ -72,6 +72,17 @@ function e2eRow(label: string, r: EndToEndResult | undefined, key: string, note 
   ];
 }
 
+/** CPU ms per accepted request of the API, and of the (host's) PostgreSQL and Redis. */
+function cpuNote(cpu: SubmitPathResult["cpuMsPerAccepted"]): string {
+  const parts = [
+    ["API", cpu.api],
+    ["Postgres", cpu.postgres],
+    ["Redis", cpu.redis],
+  ].filter((p): p is [string, number] => p[1] !== undefined);
+  if (parts.length === 0) return "";
+  return `CPU ms each: ${parts.map(([name, ms]) => `${name} ${fmt(ms)}`).join(", ")}`;
+}
+
 function submitRow(label: string, r: SubmitPathResult | undefined, note: string): string[] {
   if (!r) return [label, "EC P-256", "", "n/a", "", "", "", "", "not measured"];
   const refused = r.requests - r.accepted;
@@ -83,7 +94,13 @@ function submitRow(label: string, r: SubmitPathResult | undefined, note: string)
     ...lat(r.latency),
     "",
     "",
-    [note, refused ? `${refused} not accepted (${r.error ?? "?"})` : ""].filter(Boolean).join("; "),
+    [
+      note,
+      cpuNote(r.cpuMsPerAccepted),
+      refused ? `${refused} not accepted (${r.error ?? "?"})` : "",
+    ]
+      .filter(Boolean)
+      .join("; "),
   ];
 }
 

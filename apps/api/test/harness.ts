@@ -7,6 +7,7 @@ import {
   createIssuanceQueue,
   createMaintenanceQueue,
   createRedis,
+  createTokenCache,
   createWebhookQueue,
   enqueueCrlRebuild,
   enqueueWebhook,
@@ -82,6 +83,8 @@ export interface HarnessOptions {
   attempts?: number;
   maxQueueDepth?: number;
   tokenRateLimit?: number;
+  /** CERTQ_TOKEN_CACHE_MS; unset, no token cache (a query per request). */
+  tokenCacheMs?: number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -102,6 +105,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     kek: randomBytes(32),
     now: () => new Date(),
     publicUrl: "http://certq.test:8080",
+    tokenCache: options.tokenCacheMs
+      ? createTokenCache({ ttlMs: options.tokenCacheMs })
+      : undefined,
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");

@@ -44,6 +44,8 @@ export const configEnvSchema = z.object({
   CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
   /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
   CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+  /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
+  CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
   CERTQ_WORKER_METRICS_PORT: port.default(0),
   /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
@@ -79,6 +81,7 @@ export interface Config {
   shutdownGraceMs: number;
   maxQueueDepth: number;
   tokenRateLimit: number;
+  tokenCacheMs: number;
   workerMetricsPort: number;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
@@ -105,6 +108,7 @@ export function toConfig(env: ConfigEnv): Config {
     shutdownGraceMs: env.CERTQ_SHUTDOWN_GRACE_MS,
     maxQueueDepth: env.CERTQ_MAX_QUEUE_DEPTH,
     tokenRateLimit: env.CERTQ_TOKEN_RATE_LIMIT,
+    tokenCacheMs: env.CERTQ_TOKEN_CACHE_MS,
     workerMetricsPort: env.CERTQ_WORKER_METRICS_PORT,
     keyPool: Object.fromEntries(
       env.CERTQ_KEY_POOL.split(",")

@@ -1,5 +1,6 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
+import type { TokenCache } from "./tokens/token-cache";
 
 /** What every service verb needs, passed in by the process entry point or a test. */
 export interface ServiceContext {
@@ -10,4 +11,6 @@ export interface ServiceContext {
   now: () => Date;
   /** Where relying parties reach this service: CRL, caIssuers and OCSP URLs start here. */
   publicUrl: string;
+  /** Recently authenticated tokens (CERTQ_TOKEN_CACHE_MS); none, every request queries. */
+  tokenCache?: TokenCache;
 }

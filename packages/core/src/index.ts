@@ -50,6 +50,7 @@ export * from "./tokens/create-token";
 export * from "./tokens/delete-token";
 export * from "./tokens/ensure-admin-token";
 export * from "./tokens/list-tokens";
+export * from "./tokens/token-cache";
 export * from "./tokens/token-view";
 export * from "./webhooks/deliver-webhook";
 export * from "./webhooks/webhook-secret";

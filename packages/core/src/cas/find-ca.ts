@@ -15,7 +15,10 @@ export async function findCa(db: Executor, caId: string): Promise<CertificateAut
 }
 
 /** The CA must be active and inside its validity to sign anything. */
-export function assertCaCanSign(ca: CertificateAuthorityRow, now: Date): void {
+export function assertCaCanSign(
+  ca: Pick<CertificateAuthorityRow, "id" | "status" | "notAfter">,
+  now: Date,
+): void {
   if (ca.status !== "active") {
     throw new BadRequestError(`CA ${ca.id} is ${ca.status}, not active`, "caId");
   }

@@ -1,8 +1,9 @@
 import {
   type CertificateRequestRow,
   certificateRequests,
-  certificates,
   type Executor,
+  rawSql,
+  readTimestamp,
 } from "@certq/db";
 import { eq } from "drizzle-orm";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
@@ -23,6 +24,17 @@ export async function findRequest(db: Executor, requestId: string): Promise<Cert
   return row;
 }
 
+interface RequestViewRow {
+  status: CertificateRequestRow["status"];
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+  certificate_id: string | null;
+  certificate: string | null;
+  serial_number: string | null;
+  encrypted_private_key: Buffer | null;
+}
+
 /** A request as seeds/001 shapes it; the private key only for tokens allowed to read keys. */
 export async function getCertificateRequest(args: {
   ctx: ServiceContext;
@@ -30,23 +42,32 @@ export async function getCertificateRequest(args: {
   requestId: string;
 }): Promise<CertificateRequestView> {
   requireScope(args.principal, "certificates:read");
-  const request = await findRequest(args.ctx.db, args.requestId);
-  const [certificate] = request.certificateId
-    ? await args.ctx.db
-        .select()
-        .from(certificates)
-        .where(eq(certificates.id, request.certificateId))
-        .limit(1)
-    : [];
+  if (!isUuid(args.requestId)) throw new NotFoundError("Certificate request", args.requestId);
   const mayReadKey = hasScope(args.principal, "certificates:read-private-key");
+  // Clients poll this: the request and its certificate in one prepared statement, and the
+  // sealed key only for a token that may read it.
+  const [row] = await rawSql(args.ctx.db)<RequestViewRow[]>`
+    select r.status, r.error_message, r.created_at, r.updated_at, c.id as certificate_id,
+      c.certificate, c.serial_number,
+      case when ${mayReadKey}::boolean then c.encrypted_private_key end as encrypted_private_key
+    from certificate_requests r left join certificates c on c.id = r.certificate_id
+    where r.id = ${args.requestId}`;
+  if (!row) throw new NotFoundError("Certificate request", args.requestId);
+  const certificateId = row.certificate_id;
   return {
-    status: request.status,
-    certificate: certificate?.certificate ?? null,
-    certificateId: certificate?.id ?? null,
-    privateKey: certificate && mayReadKey ? openCertificateKey(args.ctx.kek, certificate) : null,
-    serialNumber: certificate?.serialNumber ?? null,
-    errorMessage: request.errorMessage,
-    createdAt: request.createdAt.toISOString(),
-    updatedAt: request.updatedAt.toISOString(),
+    status: row.status,
+    certificate: row.certificate,
+    certificateId,
+    privateKey:
+      certificateId && mayReadKey
+        ? openCertificateKey(args.ctx.kek, {
+            id: certificateId,
+            encryptedPrivateKey: row.encrypted_private_key,
+          })
+        : null,
+    serialNumber: row.serial_number,
+    errorMessage: row.error_message,
+    createdAt: readTimestamp(row.created_at).toISOString(),
+    updatedAt: readTimestamp(row.updated_at).toISOString(),
   };
 }

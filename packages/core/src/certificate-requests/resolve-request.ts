@@ -35,8 +35,8 @@ export interface ResolvedRequest {
  * only if the profile or CA changes meanwhile.
  */
 export async function resolveRequest(args: {
-  profile: CertificateProfileRow;
-  ca: CertificateAuthorityRow;
+  profile: Pick<CertificateProfileRow, "defaults" | "policy">;
+  ca: Pick<CertificateAuthorityRow, "id" | "keyAlgorithm" | "notBefore" | "notAfter">;
   attributes: Attributes;
   csr: string | undefined;
   now: Date;

@@ -1,14 +1,14 @@
-import { type CertificateRequestRow, certificateRequests } from "@certq/db";
+import { type CertificateRequestRow, certificateRequests, rawSql } from "@certq/db";
 import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
-import { assertCaCanSign, findCa } from "../cas/find-ca";
+import { assertCaCanSign } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
 import type { Admit } from "../issuance/admission";
-import { findProfile } from "../profiles/find-profile";
+import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
-import { resolveRequest } from "./resolve-request";
+import { type ResolvedRequest, resolveRequest } from "./resolve-request";
 
 /** Puts a committed request's job on the queue. */
 export type Enqueue = (requestId: string) => Promise<unknown>;
@@ -43,8 +43,7 @@ export async function submitCertificateRequest(args: {
     if (earlier) return replay(earlier, requestHash);
   }
 
-  const profile = await findProfile(ctx.db, input.profileId);
-  const ca = await findCa(ctx.db, profile.caId);
+  const { profile, ca } = await findIssuingProfile(ctx.db, input.profileId);
   const now = ctx.now();
   assertCaCanSign(ca, now);
   const { profileId: _p, csr, attributes, removeRootsFromChain: _r, ...topLevel } = input;
@@ -57,20 +56,14 @@ export async function submitCertificateRequest(args: {
   });
   await args.admit(args.principal);
 
-  const [row] = await ctx.db
-    .insert(certificateRequests)
-    .values({
-      profileId: profile.id,
-      caId: ca.id,
-      kind: resolved.kind,
-      params: resolved.params,
-      csr: resolved.csr,
-      tokenId,
-      idempotencyKey: args.idempotencyKey ?? null,
-      requestHash,
-    })
-    .onConflictDoNothing()
-    .returning();
+  const row = await insertPendingRequest(ctx, {
+    profileId: profile.id,
+    caId: ca.id,
+    resolved,
+    tokenId,
+    idempotencyKey: args.idempotencyKey ?? null,
+    requestHash,
+  });
   if (!row) {
     // A concurrent submission with the same Idempotency-Key won the race.
     const earlier = args.idempotencyKey
@@ -90,6 +83,32 @@ export async function submitCertificateRequest(args: {
   }
   ctx.log.info({ requestId: row.id, profileId: profile.id }, "certificate request accepted");
   return { requestId: row.id, status: row.status, created: true };
+}
+
+/**
+ * The INSERT of every submission, as a prepared statement (no query building per call).
+ * Undefined when a concurrent submission with the same Idempotency-Key got there first.
+ */
+async function insertPendingRequest(
+  ctx: ServiceContext,
+  r: {
+    profileId: string;
+    caId: string;
+    resolved: ResolvedRequest;
+    tokenId: string;
+    idempotencyKey: string | null;
+    requestHash: string;
+  },
+): Promise<Pick<CertificateRequestRow, "id" | "status"> | undefined> {
+  // jsonb goes over as text: drizzle's client configuration leaves JSON serialising to us.
+  const [row] = await rawSql(ctx.db)<Pick<CertificateRequestRow, "id" | "status">[]>`
+    insert into certificate_requests
+      (profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash)
+    values (${r.profileId}, ${r.caId}, ${r.resolved.kind}, ${JSON.stringify(r.resolved.params)}::jsonb,
+      ${r.resolved.csr}, ${r.tokenId}, ${r.idempotencyKey}, ${r.requestHash})
+    on conflict do nothing
+    returning id, status`;
+  return row;
 }
 
 async function findByIdempotencyKey(ctx: ServiceContext, tokenId: string, key: string) {

@@ -9,7 +9,10 @@ export function sealCertificateKey(kek: Buffer, certificateId: string, pkcs8: Bu
 }
 
 /** The leaf's private key as PKCS#8 PEM, or null when the client kept it (CSR signing). */
-export function openCertificateKey(kek: Buffer, certificate: CertificateRow): string | null {
+export function openCertificateKey(
+  kek: Buffer,
+  certificate: Pick<CertificateRow, "id" | "encryptedPrivateKey">,
+): string | null {
   if (!certificate.encryptedPrivateKey) return null;
   const pkcs8 = openPrivateKey({
     kek,

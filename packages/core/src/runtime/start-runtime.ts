@@ -9,6 +9,7 @@ import {
 import { createDatabase, migrateDatabase } from "@certq/db";
 import type { ServiceContext } from "../context";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
+import { createTokenCache } from "../tokens/token-cache";
 import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
 import { installCrashGuards } from "./crash-guards";
 
@@ -37,6 +38,8 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     kek,
     now: () => new Date(),
     publicUrl: config.publicUrl,
+    tokenCache:
+      config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return { config, log, ctx, close: database.close };

@@ -16,5 +16,7 @@ export async function deleteToken(args: {
     .where(eq(accessTokens.id, args.tokenId))
     .returning();
   if (!row) throw new NotFoundError("Token", args.tokenId);
+  // This process stops accepting it at once; others within CERTQ_TOKEN_CACHE_MS.
+  args.ctx.tokenCache?.forget(row.id);
   return toTokenView(row);
 }

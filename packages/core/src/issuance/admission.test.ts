@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { RateLimitedError } from "../errors";
+import { createAdmission } from "./admission";
+
+const principal = { tokenId: "t1", scopes: [] };
+
+/** A queue whose depth the test sets, counting how often it is asked. */
+function fakeQueue(depth = 0) {
+  const queue = {
+    depth,
+    reads: 0,
+    async getWaitingCount() {
+      queue.reads++;
+      return queue.depth;
+    },
+  };
+  return queue;
+}
+
+const noRedis = {
+  multi: () => {
+    throw new Error("no rate limit configured: Redis must not be asked");
+  },
+};
+
+function clock() {
+  let t = 0;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+describe("admission", () => {
+  it("reads the depth once per depthMaxAgeMs, counting its own admissions on top", async () => {
+    const queue = fakeQueue(0);
+    const c = clock();
+    const admit = createAdmission({
+      queue,
+      redis: noRedis as never,
+      prefix: "{t}",
+      maxQueueDepth: 100,
+      defaultTokenRate: 0,
+      depthMaxAgeMs: 100,
+      now: c.now,
+    });
+    for (let i = 0; i < 10; i++) await admit(principal);
+    expect(queue.reads).toBe(1);
+    c.advance(100);
+    await admit(principal);
+    expect(queue.reads).toBe(2);
+  });
+
+  it("refuses at the limit within one read's lifetime, re-reading before it refuses", async () => {
+    const queue = fakeQueue(0);
+    const c = clock();
+    const admit = createAdmission({
+      queue,
+      redis: noRedis as never,
+      prefix: "{t}",
+      maxQueueDepth: 3,
+      defaultTokenRate: 0,
+      depthMaxAgeMs: 100,
+      now: c.now,
+    });
+    for (let i = 0; i < 3; i++) await admit(principal);
+    // Our three are in the queue now: the re-read confirms it, and the fourth is refused.
+    queue.depth = 3;
+    await expect(admit(principal)).rejects.toThrow(RateLimitedError);
+    // A full queue by the last read is refused without asking Redis again.
+    await expect(admit(principal)).rejects.toThrow(/queue is full \(3 requests waiting\)/);
+    expect(queue.reads).toBe(2);
+    // Workers drained it: once the read is old, the next one admits again.
+    queue.depth = 0;
+    c.advance(100);
+    await expect(admit(principal)).resolves.toBeUndefined();
+    expect(queue.reads).toBe(3);
+  });
+
+  it("an estimate made only of our own admissions is checked against Redis before refusing", async () => {
+    const queue = fakeQueue(0);
+    const admit = createAdmission({
+      queue,
+      redis: noRedis as never,
+      prefix: "{t}",
+      maxQueueDepth: 2,
+      defaultTokenRate: 0,
+      depthMaxAgeMs: 60_000,
+      now: clock().now,
+    });
+    await admit(principal);
+    await admit(principal);
+    // A worker took both jobs already: Redis says 0, so the third is admitted.
+    await expect(admit(principal)).resolves.toBeUndefined();
+    expect(queue.reads).toBe(2);
+  });
+
+  it("concurrent submissions share one read", async () => {
+    const queue = fakeQueue(5);
+    const admit = createAdmission({
+      queue,
+      redis: noRedis as never,
+      prefix: "{t}",
+      maxQueueDepth: 100,
+      defaultTokenRate: 0,
+      now: clock().now,
+    });
+    await Promise.all(Array.from({ length: 20 }, () => admit(principal)));
+    expect(queue.reads).toBe(1);
+  });
+
+  it("with depthMaxAgeMs 0 reads the depth for every submission", async () => {
+    const queue = fakeQueue(0);
+    const admit = createAdmission({
+      queue,
+      redis: noRedis as never,
+      prefix: "{t}",
+      maxQueueDepth: 100,
+      defaultTokenRate: 0,
+      depthMaxAgeMs: 0,
+    });
+    for (let i = 0; i < 3; i++) await admit(principal);
+    expect(queue.reads).toBe(3);
+  });
+});

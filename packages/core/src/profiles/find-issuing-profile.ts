@@ -1,0 +1,51 @@
+import {
+  type CertificateAuthorityRow,
+  type CertificateProfileRow,
+  type Database,
+  rawSql,
+  readTimestamp,
+} from "@certq/db";
+import { NotFoundError } from "../errors";
+import { isUuid } from "../uuid";
+
+/** What a submission needs of a profile and its CA: policy, defaults, and whether it can sign. */
+export interface IssuingProfile {
+  profile: Pick<CertificateProfileRow, "id" | "caId" | "defaults" | "policy">;
+  ca: Pick<CertificateAuthorityRow, "id" | "status" | "keyAlgorithm" | "notBefore" | "notAfter">;
+}
+
+interface IssuingProfileRow {
+  id: string;
+  ca_id: string;
+  defaults: Record<string, unknown>;
+  policy: Record<string, unknown>;
+  ca_status: CertificateAuthorityRow["status"];
+  ca_key_algorithm: string;
+  ca_not_before: string | null;
+  ca_not_after: string | null;
+}
+
+/**
+ * A profile and its CA in one round trip, only the columns a submission reads (not the CA's
+ * certificate, chain or sealed key). The foreign key keeps the CA from being missing.
+ */
+export async function findIssuingProfile(db: Database, profileId: string): Promise<IssuingProfile> {
+  if (!isUuid(profileId)) throw new NotFoundError("Certificate profile", profileId);
+  const [row] = await rawSql(db)<IssuingProfileRow[]>`
+    select p.id, p.ca_id, p.defaults, p.policy, c.status as ca_status,
+      c.key_algorithm as ca_key_algorithm, c.not_before as ca_not_before,
+      c.not_after as ca_not_after
+    from certificate_profiles p join certificate_authorities c on c.id = p.ca_id
+    where p.id = ${profileId}`;
+  if (!row) throw new NotFoundError("Certificate profile", profileId);
+  return {
+    profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
+    ca: {
+      id: row.ca_id,
+      status: row.ca_status,
+      keyAlgorithm: row.ca_key_algorithm,
+      notBefore: readTimestamp(row.ca_not_before),
+      notAfter: readTimestamp(row.ca_not_after),
+    },
+  };
+}
