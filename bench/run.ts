@@ -93,19 +93,30 @@ async function endToEndRuns(stack: CertqStack, workers: 1 | 2) {
 }
 
 /**
+ * Starts workers and waits until they are idle: a fresh worker fills its RSA key pool (about
+ * 3 s of CPU for the default 20 keys), which would otherwise be measured as part of the run.
+ */
+async function startSettledWorkers(
+  stack: CertqStack,
+  count: number,
+  options: Parameters<CertqStack["startWorkers"]>[1] = {},
+) {
+  const workers = await stack.startWorkers(count, options);
+  const settled = await waitUntilIdle(
+    workers.map((w) => w.pid),
+    60_000,
+  );
+  if (!settled) progress("workers did not settle within 60 s; measuring anyway");
+  return workers;
+}
+
+/**
  * rsaBurst requests at once on two fresh workers: with `CERTQ_KEY_POOL: ""` keys are made on
  * demand; with the default pool, the burst starts once both workers are idle (pools full).
  */
 async function rsaBurst(stack: CertqStack, env: Record<string, string>) {
-  const workers = await stack.startWorkers(2, { env });
+  await startSettledWorkers(stack, 2, { env });
   try {
-    if (env.CERTQ_KEY_POOL !== "") {
-      const settled = await waitUntilIdle(
-        workers.map((w) => w.pid),
-        60_000,
-      );
-      if (!settled) progress("workers did not settle within 60 s; bursting anyway");
-    }
     return await runEndToEnd({
       stack,
       label: env.CERTQ_KEY_POOL === "" ? "rsa burst nopool" : "rsa burst pool",
@@ -147,13 +158,13 @@ async function certqParts(): Promise<void> {
 
 /** End to end with one then two workers, the per-worker share, and the worker's profile. */
 async function endToEndParts(stack: CertqStack, profileDir: string | undefined): Promise<void> {
-  await stack.startWorkers(1);
+  await startSettledWorkers(stack, 1);
   const k1 = await endToEndRuns(stack, 1);
   results.e2e.k1ec = k1.ec;
   results.e2e.k1rsa = k1.rsa;
   await stack.stopWorkers();
 
-  const pair = await stack.startWorkers(2);
+  const pair = await startSettledWorkers(stack, 2);
   const k2 = await endToEndRuns(stack, 2);
   results.e2e.k2ec = k2.ec;
   results.e2e.k2rsa = k2.rsa;
@@ -166,7 +177,7 @@ async function endToEndParts(stack: CertqStack, profileDir: string | undefined):
 
   if (profileDir) {
     await part(`CPU profile of one worker, ${config.ecRequests} EC`, async () => {
-      await stack.startWorkers(1, { cpuProfileDir: join(profileDir, "worker") });
+      await startSettledWorkers(stack, 1, { cpuProfileDir: join(profileDir, "worker") });
       // EC only, so the profile shows EC issuance (the profile is written at exit).
       await runEndToEnd({
         stack,

@@ -196,6 +196,11 @@ export class CertqStack {
     return this.apiProcess.pid;
   }
 
+  /** The running workers' process IDs (the end-to-end runs read their CPU time). */
+  workerPids(): number[] {
+    return this.workers.filter((w) => !w.exited()).map((w) => w.pid);
+  }
+
   apiTail(): string {
     return this.apiProcess.tail();
   }

@@ -1,5 +1,6 @@
 import type { KeyAlgorithm } from "@certq/pki";
 import type { CertqStack } from "./certq-stack";
+import { type CpuCost, perUnit, withCpu } from "./cpu-cost";
 import { IssuedWatch } from "./issued-watch";
 import { closedLoop, firstError, type Sample } from "./load";
 import { type Latency, latency } from "./stats";
@@ -19,6 +20,8 @@ export interface EndToEndResult {
   submit: Latency;
   submitToIssued: Latency;
   seconds: number;
+  /** CPU ms per issued certificate, by process, from the first submit to the last issued. */
+  cpuMsPerIssued: CpuCost;
   error?: string;
 }
 
@@ -40,12 +43,17 @@ export async function runEndToEnd(args: {
   const profileId = await stack.createProfile(`bench-${tag}-${Date.now().toString(36)}`);
   const watch = new IssuedWatch(stack.db, profileId, Date.now());
   const send = certqSubmitter({ api: stack.api, profileId, keyAlgorithm: args.keyAlgorithm, tag });
-  const samples: Sample[] = await watch.during(
-    closedLoop({ count: args.count, concurrency: args.clients, send }),
-  );
+  const {
+    value: { samples, unfinished },
+    cpuMs,
+  } = await withCpu(stack, async () => {
+    const samples: Sample[] = await watch.during(
+      closedLoop({ count: args.count, concurrency: args.clients, send }),
+    );
+    const ids = samples.filter((s) => s.ok && s.id).map((s) => s.id as string);
+    return { samples, unfinished: await watch.waitFor(ids, args.timeoutMs) };
+  });
   const accepted = samples.filter((s) => s.ok && s.id);
-  const ids = accepted.map((s) => s.id as string);
-  const unfinished = await watch.waitFor(ids, args.timeoutMs);
 
   const firstSubmit = Math.min(...samples.map((s) => s.start));
   let lastIssued = firstSubmit;
@@ -76,6 +84,7 @@ export async function runEndToEnd(args: {
     submit: latency(accepted.map((s) => s.end - s.start)),
     submitToIssued: latency(toIssued),
     seconds,
+    cpuMsPerIssued: perUnit(cpuMs, issued),
     error: firstError(samples),
   };
 }

@@ -1,5 +1,6 @@
 import type { BoundResult } from "./bound";
 import type { CfsslResult } from "./cfssl";
+import type { CpuCost } from "./cpu-cost";
 import type { EndToEndResult } from "./end-to-end";
 import type { Latency } from "./stats";
 import type { SubmitPathResult } from "./submit-path";
@@ -68,16 +69,18 @@ function e2eRow(label: string, r: EndToEndResult | undefined, key: string, note 
     fmt(r.perSecond),
     ...lat(r.submit),
     ...lat(r.submitToIssued),
-    [note, ...problems].filter(Boolean).join("; "),
+    [note, cpuNote(r.cpuMsPerIssued), ...problems].filter(Boolean).join("; "),
   ];
 }
 
-/** CPU ms per accepted request of the API, and of the (host's) PostgreSQL and Redis. */
-function cpuNote(cpu: SubmitPathResult["cpuMsPerAccepted"]): string {
+/** CPU ms per unit of the API, workers, the (host's) PostgreSQL and Redis, and the bench. */
+function cpuNote(cpu: CpuCost): string {
   const parts = [
     ["API", cpu.api],
+    ["workers", cpu.workers],
     ["Postgres", cpu.postgres],
     ["Redis", cpu.redis],
+    ["bench", cpu.bench],
   ].filter((p): p is [string, number] => p[1] !== undefined);
   if (parts.length === 0) return "";
   return `CPU ms each: ${parts.map(([name, ms]) => `${name} ${fmt(ms)}`).join(", ")}`;

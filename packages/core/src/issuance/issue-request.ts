@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  certificateAuthorities,
-  certificateProfiles,
-  certificateRequests,
-  certificates,
-} from "@certq/db";
+import { certificateAuthorities, certificateProfiles, certificateRequests } from "@certq/db";
 import {
   certificateTime,
   createCertificate,
@@ -23,6 +18,7 @@ import { BadRequestError } from "../errors";
 import { assertPolicy, profilePolicySchema } from "../policy";
 import { isUuid } from "../uuid";
 import type { KeySource } from "./key-pool";
+import { createIssuanceRecorder } from "./record-issuance";
 
 export type IssueOutcome =
   | {
@@ -50,7 +46,7 @@ export interface Issuer {
 /**
  * The worker's issuing step. It keeps what does not change between certificates: each CA's
  * prepared signer (see createCaSignerCache) and the statement that loads a request with its
- * profile and CA in one round trip.
+ * profile and CA in one round trip; concurrent jobs store their certificates together.
  */
 export function createIssuer(options: {
   ctx: ServiceContext;
@@ -60,6 +56,7 @@ export function createIssuer(options: {
   const { ctx } = options;
   const keySource = options.keySource ?? generateKeyPair;
   const signers = createCaSignerCache(ctx.kek);
+  const recordIssuance = createIssuanceRecorder(ctx.db);
   const loadRequest = ctx.db
     .select({
       request: certificateRequests,
@@ -130,32 +127,25 @@ export function createIssuer(options: {
         },
       });
       const certificateId = randomUUID();
-
-      const sealedKey = privateKeyPkcs8
-        ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
-        : null;
-      // One statement, so one atomic step without BEGIN/COMMIT round trips: claim the request
-      // (only while pending) and insert its certificate, or do neither.
-      const rows = await ctx.db.execute(sql`
-        with claimed as (
-          update ${certificateRequests}
-          set status = 'issued', certificate_id = ${certificateId}::uuid, error_message = null, updated_at = now()
-          where id = ${request.id}::uuid and status = 'pending'
-          returning id
-        )
-        insert into ${certificates} (
-          id, request_id, ca_id, profile_id, serial_number, name, common_name, alt_names,
-          key_algorithm, not_before, not_after, certificate, certificate_chain, encrypted_private_key
-        )
-        select ${certificateId}::uuid, claimed.id, ${ca.id}::uuid, ${profile.id}::uuid, ${serialNumber},
-          ${params.commonName ?? params.altNames[0]?.value ?? serialNumber}, ${params.commonName ?? ""},
-          ${JSON.stringify(params.altNames)}::jsonb, ${params.keyAlgorithm},
-          ${certificateTime(validity.notBefore).toISOString()}::timestamptz,
-          ${certificateTime(validity.notAfter).toISOString()}::timestamptz,
-          ${pem}, ${chainPem}, ${sealedKey}::bytea
-        from claimed
-        returning id`);
-      if (rows.length === 0) return { status: "skipped", reason: "not-pending" };
+      const stored = await recordIssuance({
+        id: certificateId,
+        requestId: request.id,
+        caId: ca.id,
+        profileId: profile.id,
+        serialNumber,
+        name: params.commonName ?? params.altNames[0]?.value ?? serialNumber,
+        commonName: params.commonName ?? "",
+        altNames: params.altNames,
+        keyAlgorithm: params.keyAlgorithm,
+        notBefore: certificateTime(validity.notBefore),
+        notAfter: certificateTime(validity.notAfter),
+        certificate: pem,
+        certificateChain: chainPem,
+        encryptedPrivateKey: privateKeyPkcs8
+          ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
+          : null,
+      });
+      if (!stored) return { status: "skipped", reason: "not-pending" };
       ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
       return {
         status: "issued",
