@@ -37,6 +37,7 @@ export async function startApiServer(
   queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
   const issuance = await createIssuanceClient({
     queue,
+    db: runtime.ctx.db,
     admit: createAdmission({
       queue,
       redis,

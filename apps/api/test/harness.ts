@@ -123,6 +123,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const issuance = await createIssuanceClient({
     queue,
     admit,
+    db: ctx.db,
     eventsConnection: eventsRedis,
     prefix,
   });

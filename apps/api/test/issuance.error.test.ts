@@ -171,6 +171,28 @@ describe("exactly one certificate per request", () => {
     await worker.close();
   });
 
+  it("submissions at the same moment are stored together; the same Idempotency-Key among them is still one request", async () => {
+    const before = await requestCount();
+    const bodies = Array.from({ length: 12 }, (_, i) => ({
+      profileId,
+      commonName: `together-${i}.example.test`,
+    }));
+    const sameKey = { profileId, commonName: "together-key.example.test" };
+    const responses = await Promise.all([
+      ...bodies.map((body) => submit(h, body)),
+      ...[1, 2, 3].map(() => submit(h, sameKey, { "idempotency-key": "together-key" })),
+    ]);
+    for (const res of responses) expect(res.status, res.text).toBe(202);
+    const ids = responses.map((res) => res.body.certificateRequestId);
+    expect(new Set(ids.slice(0, 12)).size).toBe(12);
+    expect(new Set(ids.slice(12)).size).toBe(1);
+    expect(await requestCount()).toBe(before + 13);
+    // Each stored request has its job, under its own ID.
+    for (const id of new Set(ids)) expect(await h.queue.getJob(id)).toBeDefined();
+    const replays = responses.slice(12).filter((r) => r.headers.get("idempotent-replayed"));
+    expect(replays).toHaveLength(2);
+  });
+
   it("the same request enqueued again after its job finished, with two workers, still issues one certificate", async () => {
     const workers = [await h.startWorker(4), await h.startWorker(4)];
     const res = await submit(h, { profileId, commonName: "twice.example.test" });

@@ -1,10 +1,12 @@
-import { type CertificateRequestRow, certificateRequests, rawSql } from "@certq/db";
+import { randomUUID } from "node:crypto";
+import { type CertificateRequestRow, certificateRequests, type Database, rawSql } from "@certq/db";
 import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
 import type { Admit } from "../issuance/admission";
+import { createGroupCommit } from "../issuance/group-commit";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
@@ -28,6 +30,8 @@ export async function submitCertificateRequest(args: {
   ctx: ServiceContext;
   principal: Principal;
   enqueue: Enqueue;
+  /** Stores the request; the process's shared inserter (IssuanceClient.insert) batches. */
+  insert?: InsertPendingRequest;
   /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
   admit: Admit;
   input: SubmitCertificateInput;
@@ -56,7 +60,8 @@ export async function submitCertificateRequest(args: {
   });
   await args.admit(args.principal);
 
-  const row = await insertPendingRequest(ctx, {
+  const insert = args.insert ?? createPendingRequestInserter(ctx.db);
+  const row = await insert({
     profileId: profile.id,
     caId: ca.id,
     resolved,
@@ -85,30 +90,55 @@ export async function submitCertificateRequest(args: {
   return { requestId: row.id, status: row.status, created: true };
 }
 
+/** A validated submission, ready to be stored as pending. */
+export interface PendingRequest {
+  profileId: string;
+  caId: string;
+  resolved: ResolvedRequest;
+  tokenId: string;
+  idempotencyKey: string | null;
+  requestHash: string;
+}
+
 /**
- * The INSERT of every submission, as a prepared statement (no query building per call).
- * Undefined when a concurrent submission with the same Idempotency-Key got there first.
+ * Stores a submission as pending. Undefined when a concurrent submission with the same
+ * Idempotency-Key got there first.
  */
-async function insertPendingRequest(
-  ctx: ServiceContext,
-  r: {
-    profileId: string;
-    caId: string;
-    resolved: ResolvedRequest;
-    tokenId: string;
-    idempotencyKey: string | null;
-    requestHash: string;
-  },
-): Promise<Pick<CertificateRequestRow, "id" | "status"> | undefined> {
-  // jsonb goes over as text: drizzle's client configuration leaves JSON serialising to us.
-  const [row] = await rawSql(ctx.db)<Pick<CertificateRequestRow, "id" | "status">[]>`
-    insert into certificate_requests
-      (profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash)
-    values (${r.profileId}, ${r.caId}, ${r.resolved.kind}, ${JSON.stringify(r.resolved.params)}::jsonb,
-      ${r.resolved.csr}, ${r.tokenId}, ${r.idempotencyKey}, ${r.requestHash})
-    on conflict do nothing
-    returning id, status`;
-  return row;
+export type InsertPendingRequest = (
+  request: PendingRequest,
+) => Promise<Pick<CertificateRequestRow, "id" | "status"> | undefined>;
+
+/**
+ * Submissions arriving together share one INSERT, and so one commit (see createGroupCommit);
+ * a prepared statement, so nothing is built or planned per call. Keep one per process.
+ */
+export function createPendingRequestInserter(db: Database): InsertPendingRequest {
+  return createGroupCommit(async (batch: PendingRequest[]) => {
+    // IDs made here tell which rows went in: ON CONFLICT DO NOTHING leaves the others out.
+    const ids = batch.map(() => randomUUID());
+    const input = batch.map((r, i) => ({
+      id: ids[i],
+      profile_id: r.profileId,
+      ca_id: r.caId,
+      kind: r.resolved.kind,
+      params: r.resolved.params,
+      csr: r.resolved.csr,
+      token_id: r.tokenId,
+      idempotency_key: r.idempotencyKey,
+      request_hash: r.requestHash,
+    }));
+    const rows = await rawSql(db)<Pick<CertificateRequestRow, "id" | "status">[]>`
+      insert into certificate_requests
+        (id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash)
+      select id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash
+      from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(
+        id uuid, profile_id uuid, ca_id uuid, kind text, params jsonb, csr text, token_id uuid,
+        idempotency_key text, request_hash text)
+      on conflict do nothing
+      returning id, status`;
+    const inserted = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => inserted.get(id as string));
+  });
 }
 
 async function findByIdempotencyKey(ctx: ServiceContext, tokenId: string, key: string) {

@@ -1,11 +1,21 @@
+import type { Database } from "@certq/db";
 import { type ConnectionOptions, Job, QueueEvents } from "bullmq";
-import { enqueueIssuance, type IssuanceQueue } from "../queue/issuance-queue";
+import {
+  createPendingRequestInserter,
+  type InsertPendingRequest,
+} from "../certificate-requests/submit-request";
+import { enqueueIssuances, type IssuanceQueue } from "../queue/issuance-queue";
 import { ISSUANCE_QUEUE } from "../queue/job-catalog";
 import type { Admit } from "./admission";
+import { createGroupCommit } from "./group-commit";
 
-/** The API's side of the queue: admit, add a request's job, wait (bounded) for it to finish. */
+/**
+ * The API's side of issuance: admit, store a request, add its job, wait (bounded) for it to
+ * finish. Storing and enqueueing batch what concurrent submissions do at the same moment.
+ */
 export interface IssuanceClient {
   admit: Admit;
+  insert: InsertPendingRequest;
   enqueue(requestId: string): Promise<unknown>;
   /** Resolves when the job finishes, fails for good, vanishes, or the wait ends. */
   waitForJob(requestId: string, timeoutMs: number): Promise<void>;
@@ -15,6 +25,7 @@ export interface IssuanceClient {
 export async function createIssuanceClient(options: {
   queue: IssuanceQueue;
   admit: Admit;
+  db: Database;
   /** QueueEvents blocks on Redis, so it needs a connection of its own (worker-style). */
   eventsConnection: ConnectionOptions;
   prefix: string;
@@ -27,7 +38,10 @@ export async function createIssuanceClient(options: {
   await events.waitUntilReady();
   return {
     admit: options.admit,
-    enqueue: (requestId) => enqueueIssuance(options.queue, requestId),
+    insert: createPendingRequestInserter(options.db),
+    enqueue: createGroupCommit((requestIds: string[]) =>
+      enqueueIssuances(options.queue, requestIds),
+    ),
     async waitForJob(requestId, timeoutMs) {
       if (timeoutMs <= 0) return;
       // Woken by the job's completion event; failure, timeout or a Redis hiccup all just end

@@ -26,6 +26,17 @@ export function createIssuanceQueue(options: IssuanceQueueOptions): IssuanceQueu
 
 /** The request ID is the job ID, so enqueueing a request twice while its job exists is a no-op. */
 export async function enqueueIssuance(queue: IssuanceQueue, requestId: string) {
-  const data = parseJobPayload("issue", { requestId });
-  return queue.add("issue", data, { jobId: requestId });
+  const [job] = await enqueueIssuances(queue, [requestId]);
+  return job;
+}
+
+/** enqueueIssuance for many requests in one round trip (one Redis MULTI). */
+export async function enqueueIssuances(queue: IssuanceQueue, requestIds: string[]) {
+  return queue.addBulk(
+    requestIds.map((requestId) => ({
+      name: "issue" as const,
+      data: parseJobPayload("issue", { requestId }),
+      opts: { jobId: requestId },
+    })),
+  );
 }

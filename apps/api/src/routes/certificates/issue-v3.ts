@@ -39,6 +39,7 @@ export function registerIssueCertificateV3(app: OpenAPIHono<AppEnv>) {
       ctx,
       principal,
       enqueue: issuance.enqueue,
+      insert: issuance.insert,
       admit: issuance.admit,
       input: c.req.valid("json"),
     });

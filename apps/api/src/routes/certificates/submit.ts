@@ -33,6 +33,7 @@ export function registerSubmitCertificate(app: OpenAPIHono<AppEnv>) {
       ctx: c.var.ctx,
       principal: c.var.principal,
       enqueue: c.var.issuance.enqueue,
+      insert: c.var.issuance.insert,
       admit: c.var.issuance.admit,
       input: c.req.valid("json"),
       idempotencyKey: c.req.valid("header")["idempotency-key"],
