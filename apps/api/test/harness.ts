@@ -7,6 +7,7 @@ import {
   createIssuanceQueue,
   createMaintenanceQueue,
   createRedis,
+  createSharedLookups,
   createTokenCache,
   createWebhookQueue,
   enqueueCrlRebuild,
@@ -108,6 +109,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     tokenCache: options.tokenCacheMs
       ? createTokenCache({ ttlMs: options.tokenCacheMs })
       : undefined,
+    lookups: createSharedLookups(db.db),
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");

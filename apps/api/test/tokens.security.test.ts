@@ -112,3 +112,22 @@ describe("token lifecycle", () => {
     );
   });
 });
+
+describe("tokens checked together", () => {
+  it("requests arriving at once, with different tokens, each get their own token's answer", async () => {
+    const reader = await h.token(["cas:manage"]);
+    const other = await h.token(["certificates:read"]);
+    const cases = [
+      [reader, 200],
+      [other, 403],
+      ["certq_not-a-real-token", 401],
+      [h.adminToken, 200],
+    ] as const;
+    // Many at once, so the token lookups share queries (ServiceContext.lookups).
+    const all = Array.from({ length: 5 }, () => cases).flat();
+    const responses = await Promise.all(
+      all.map(([token]) => h.request("GET", "/api/v1/pki/ca", { token })),
+    );
+    expect(responses.map((res) => res.status)).toEqual(all.map(([, status]) => status));
+  });
+});

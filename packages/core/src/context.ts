@@ -1,5 +1,7 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
+import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
+import type { TokenLookup } from "./tokens/authenticate";
 import type { TokenCache } from "./tokens/token-cache";
 
 /** What every service verb needs, passed in by the process entry point or a test. */
@@ -13,4 +15,14 @@ export interface ServiceContext {
   publicUrl: string;
   /** Recently authenticated tokens (CERTQ_TOKEN_CACHE_MS); none, every request queries. */
   tokenCache?: TokenCache;
+  /**
+   * The API's hottest reads, shared by requests arriving together (one query for many);
+   * without them each call queries alone.
+   */
+  lookups?: SharedLookups;
+}
+
+export interface SharedLookups {
+  token: TokenLookup;
+  issuingProfile: IssuingProfileLookup;
 }

@@ -45,6 +45,7 @@ export * from "./runtime/check-dependencies";
 export * from "./runtime/crash-guards";
 export * from "./runtime/redis";
 export * from "./runtime/start-runtime";
+export * from "./shared-lookups";
 export * from "./tokens/authenticate";
 export * from "./tokens/create-token";
 export * from "./tokens/delete-token";

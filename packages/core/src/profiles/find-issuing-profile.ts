@@ -5,7 +5,9 @@ import {
   rawSql,
   readTimestamp,
 } from "@certq/db";
+import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
+import { createGroupCommit } from "../issuance/group-commit";
 import { isUuid } from "../uuid";
 
 /** What a submission needs of a profile and its CA: policy, defaults, and whether it can sign. */
@@ -25,27 +27,47 @@ interface IssuingProfileRow {
   ca_not_after: string | null;
 }
 
+/** Finds a profile with its CA; undefined when there is no such profile. */
+export type IssuingProfileLookup = (profileId: string) => Promise<IssuingProfile | undefined>;
+
 /**
  * A profile and its CA in one round trip, only the columns a submission reads (not the CA's
- * certificate, chain or sealed key). The foreign key keeps the CA from being missing.
+ * certificate, chain or sealed key); submissions arriving together share one query (see
+ * createGroupCommit). The foreign key keeps the CA from being missing.
  */
-export async function findIssuingProfile(db: Database, profileId: string): Promise<IssuingProfile> {
+export function createIssuingProfileLookup(db: Database): IssuingProfileLookup {
+  return createGroupCommit(async (profileIds: string[]) => {
+    const rows = await rawSql(db)<IssuingProfileRow[]>`
+      select p.id, p.ca_id, p.defaults, p.policy, c.status as ca_status,
+        c.key_algorithm as ca_key_algorithm, c.not_before as ca_not_before,
+        c.not_after as ca_not_after
+      from certificate_profiles p join certificate_authorities c on c.id = p.ca_id
+      where p.id in (select jsonb_array_elements_text(${JSON.stringify(profileIds)}::jsonb)::uuid)`;
+    const found = new Map(rows.map((row) => [row.id, row]));
+    return profileIds.map((profileId) => {
+      const row = found.get(profileId);
+      if (!row) return undefined;
+      return {
+        profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
+        ca: {
+          id: row.ca_id,
+          status: row.ca_status,
+          keyAlgorithm: row.ca_key_algorithm,
+          notBefore: readTimestamp(row.ca_not_before),
+          notAfter: readTimestamp(row.ca_not_after),
+        },
+      };
+    });
+  });
+}
+
+export async function findIssuingProfile(
+  ctx: ServiceContext,
+  profileId: string,
+): Promise<IssuingProfile> {
   if (!isUuid(profileId)) throw new NotFoundError("Certificate profile", profileId);
-  const [row] = await rawSql(db)<IssuingProfileRow[]>`
-    select p.id, p.ca_id, p.defaults, p.policy, c.status as ca_status,
-      c.key_algorithm as ca_key_algorithm, c.not_before as ca_not_before,
-      c.not_after as ca_not_after
-    from certificate_profiles p join certificate_authorities c on c.id = p.ca_id
-    where p.id = ${profileId}`;
-  if (!row) throw new NotFoundError("Certificate profile", profileId);
-  return {
-    profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
-    ca: {
-      id: row.ca_id,
-      status: row.ca_status,
-      keyAlgorithm: row.ca_key_algorithm,
-      notBefore: readTimestamp(row.ca_not_before),
-      notAfter: readTimestamp(row.ca_not_after),
-    },
-  };
+  const lookUp = ctx.lookups?.issuingProfile ?? createIssuingProfileLookup(ctx.db);
+  const found = await lookUp(profileId.toLowerCase());
+  if (!found) throw new NotFoundError("Certificate profile", profileId);
+  return found;
 }

@@ -8,6 +8,7 @@ import {
 } from "@certq/config";
 import { createDatabase, migrateDatabase } from "@certq/db";
 import type { ServiceContext } from "../context";
+import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { createTokenCache } from "../tokens/token-cache";
 import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
@@ -40,6 +41,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     publicUrl: config.publicUrl,
     tokenCache:
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
+    lookups: createSharedLookups(database.db),
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return { config, log, ctx, close: database.close };

@@ -1,12 +1,14 @@
-import { rawSql, readTimestamp } from "@certq/db";
+import { type Database, rawSql, readTimestamp } from "@certq/db";
 import type { Principal } from "../auth/principal";
 import type { Scope } from "../auth/scopes";
 import type { ServiceContext } from "../context";
 import { UnauthorizedError } from "../errors";
+import { createGroupCommit } from "../issuance/group-commit";
 import type { CachedToken } from "./token-cache";
 import { hashTokenValue } from "./token-value";
 
 interface TokenRow {
+  token_hash: string;
   id: string;
   scopes: string[];
   expires_at: string | null;
@@ -34,19 +36,36 @@ async function lookUpToken(
   tokenHash: string,
 ): Promise<CachedToken | undefined> {
   const startedAt = ctx.tokenCache?.stamp() ?? 0;
-  // Every authenticated request runs this: a prepared statement, no query building.
-  const [row] = await rawSql(ctx.db)<TokenRow[]>`
-    select id, scopes, expires_at, rate_limit_per_second from access_tokens
-    where token_hash = ${tokenHash}`;
-  if (!row) return undefined;
-  const token: CachedToken = {
-    principal: {
-      tokenId: row.id,
-      scopes: row.scopes as Scope[],
-      rateLimitPerSecond: row.rate_limit_per_second,
-    },
-    expiresAt: readTimestamp(row.expires_at),
-  };
-  ctx.tokenCache?.set(tokenHash, token, startedAt);
+  const lookUp = ctx.lookups?.token ?? createTokenLookup(ctx.db);
+  const token = await lookUp(tokenHash);
+  if (token) ctx.tokenCache?.set(tokenHash, token, startedAt);
   return token;
+}
+
+/** Finds tokens by the hash of their value. */
+export type TokenLookup = (tokenHash: string) => Promise<CachedToken | undefined>;
+
+/**
+ * Every authenticated request runs this, so requests arriving together share one query (see
+ * createGroupCommit), a prepared statement: no query building, no planning per call.
+ */
+export function createTokenLookup(db: Database): TokenLookup {
+  return createGroupCommit(async (hashes: string[]) => {
+    const rows = await rawSql(db)<TokenRow[]>`
+      select token_hash, id, scopes, expires_at, rate_limit_per_second from access_tokens
+      where token_hash in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`;
+    const found = new Map(rows.map((row) => [row.token_hash, row]));
+    return hashes.map((hash) => {
+      const row = found.get(hash);
+      if (!row) return undefined;
+      return {
+        principal: {
+          tokenId: row.id,
+          scopes: row.scopes as Scope[],
+          rateLimitPerSecond: row.rate_limit_per_second,
+        },
+        expiresAt: readTimestamp(row.expires_at),
+      };
+    });
+  });
 }
