@@ -10,7 +10,13 @@ export function sealCaKey(kek: Buffer, caId: string, pkcs8: Buffer): Buffer {
 }
 
 /** The CA's certificate and decrypted key, ready to sign. Only for active CAs. */
-export function loadCaSigner(kek: Buffer, ca: CertificateAuthorityRow): SignerInput {
+export function loadCaSigner(
+  kek: Buffer,
+  ca: Pick<
+    CertificateAuthorityRow,
+    "id" | "status" | "keyAlgorithm" | "certificate" | "encryptedPrivateKey"
+  >,
+): SignerInput {
   if (!ca.certificate) {
     throw new BadRequestError(`CA ${ca.id} has no certificate yet (status ${ca.status})`, "caId");
   }

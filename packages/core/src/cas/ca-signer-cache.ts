@@ -9,9 +9,15 @@ export interface CaSigner {
   chainPem: string;
 }
 
+/** The columns of a CA's row that its signer comes from. */
+export type SigningCaRow = Pick<
+  CertificateAuthorityRow,
+  "id" | "status" | "keyAlgorithm" | "certificate" | "certificateChain" | "encryptedPrivateKey"
+>;
+
 export interface CaSignerCache {
   /** The CA's signer, prepared on first use; the caller still checks the CA may sign now. */
-  get(ca: CertificateAuthorityRow): CaSigner;
+  get(ca: SigningCaRow): CaSigner;
   readonly size: number;
 }
 

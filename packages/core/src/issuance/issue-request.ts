@@ -18,6 +18,7 @@ import { BadRequestError } from "../errors";
 import { assertPolicy, profilePolicySchema } from "../policy";
 import { isUuid } from "../uuid";
 import type { KeySource } from "./key-pool";
+import { createIssuanceLoader } from "./load-issuance";
 import { createIssuanceRecorder } from "./record-issuance";
 
 export type IssueOutcome =
@@ -57,23 +58,12 @@ export function createIssuer(options: {
   const keySource = options.keySource ?? generateKeyPair;
   const signers = createCaSignerCache(ctx.kek);
   const recordIssuance = createIssuanceRecorder(ctx.db);
-  const loadRequest = ctx.db
-    .select({
-      request: certificateRequests,
-      profile: certificateProfiles,
-      ca: certificateAuthorities,
-    })
-    .from(certificateRequests)
-    .innerJoin(certificateProfiles, eq(certificateProfiles.id, certificateRequests.profileId))
-    .innerJoin(certificateAuthorities, eq(certificateAuthorities.id, certificateRequests.caId))
-    .where(eq(certificateRequests.id, sql.placeholder("id")))
-    .limit(1)
-    .prepare("certq_load_issuance");
+  const loadRequest = createIssuanceLoader(ctx.db);
 
   return {
     async issue(requestId) {
       if (!isUuid(requestId)) return { status: "skipped", reason: "request-missing" };
-      const [row] = await loadRequest.execute({ id: requestId });
+      const row = await loadRequest(requestId.toLowerCase());
       if (!row) return { status: "skipped", reason: "request-missing" };
       const { request, profile, ca } = row;
       if (request.status !== "pending") return { status: "skipped", reason: "not-pending" };
