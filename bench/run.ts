@@ -111,7 +111,7 @@ async function startSettledWorkers(
 }
 
 /**
- * rsaBurst requests at once on two fresh workers: with `CERTQ_KEY_POOL: ""` keys are made on
+ * rsaBurst requests at once on two fresh workers: with `CERTQ_KEY_POOL: "none"` keys are made on
  * demand; with the default pool, the burst starts once both workers are idle (pools full).
  */
 async function rsaBurst(stack: CertqStack, env: Record<string, string>) {
@@ -119,7 +119,7 @@ async function rsaBurst(stack: CertqStack, env: Record<string, string>) {
   try {
     return await runEndToEnd({
       stack,
-      label: env.CERTQ_KEY_POOL === "" ? "rsa burst nopool" : "rsa burst pool",
+      label: env.CERTQ_KEY_POOL === "none" ? "rsa burst nopool" : "rsa burst pool",
       keyAlgorithm: "RSA_2048",
       count: config.rsaBurst,
       clients: config.rsaBurst,
@@ -146,7 +146,7 @@ async function certqParts(): Promise<void> {
   if (config.parts.has("e2e")) await endToEndParts(stack, profileDir);
   if (config.parts.has("burst") && config.rsaBurst > 0) {
     results.burstWithoutPool = await part(`RSA burst of ${config.rsaBurst}, without pool`, () =>
-      rsaBurst(stack, { CERTQ_KEY_POOL: "" }),
+      rsaBurst(stack, { CERTQ_KEY_POOL: "none" }),
     );
     results.burstWithPool = await part(`RSA burst of ${config.rsaBurst}, full pool`, () =>
       rsaBurst(stack, {}),

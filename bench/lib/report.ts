@@ -160,7 +160,7 @@ export function renderResults(r: BenchResults, clients: number, openTarget: numb
       "RSA burst, all at once, 2 workers",
       r.burstWithoutPool,
       "RSA-2048",
-      "without pool (CERTQ_KEY_POOL empty)",
+      "without pool (CERTQ_KEY_POOL=none)",
     ),
     e2eRow(
       "RSA burst, all at once, 2 workers",

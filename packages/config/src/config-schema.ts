@@ -52,8 +52,8 @@ export const configEnvSchema = z.object({
   CERTQ_KEY_POOL: z
     .string()
     .regex(
-      /^$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
-      "must look like RSA_2048=20,RSA_3072=4",
+      /^none$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
+      'must look like RSA_2048=20,RSA_3072=4, or be "none"',
     )
     .default("RSA_2048=20"),
 });
@@ -111,12 +111,11 @@ export function toConfig(env: ConfigEnv): Config {
     tokenCacheMs: env.CERTQ_TOKEN_CACHE_MS,
     workerMetricsPort: env.CERTQ_WORKER_METRICS_PORT,
     keyPool: Object.fromEntries(
-      env.CERTQ_KEY_POOL.split(",")
-        .filter(Boolean)
-        .map((entry) => {
-          const [algorithm = "", size = "0"] = entry.split("=");
-          return [algorithm, Number(size)];
-        }),
+      // "none", not "": an empty variable means unset, which gives the default pool.
+      (env.CERTQ_KEY_POOL === "none" ? [] : env.CERTQ_KEY_POOL.split(",")).map((entry) => {
+        const [algorithm = "", size = "0"] = entry.split("=");
+        return [algorithm, Number(size)];
+      }),
     ),
   };
 }

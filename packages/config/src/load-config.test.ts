@@ -36,6 +36,16 @@ describe("parseConfig", () => {
     expect(parseConfig({ PORT: "", CERTQ_ADMIN_TOKEN: "" }).port).toBe(8080);
   });
 
+  it("reads the key pool: sizes per algorithm, none, or the default when empty", () => {
+    expect(parseConfig({ CERTQ_KEY_POOL: "RSA_2048=5,RSA_4096=1" }).keyPool).toEqual({
+      RSA_2048: 5,
+      RSA_4096: 1,
+    });
+    expect(parseConfig({ CERTQ_KEY_POOL: "none" }).keyPool).toEqual({});
+    expect(parseConfig({ CERTQ_KEY_POOL: "" }).keyPool).toEqual({ RSA_2048: 20 });
+    expect(() => parseConfig({ CERTQ_KEY_POOL: "RSA_2048" })).toThrow(ConfigError);
+  });
+
   it("lists every bad variable at once", () => {
     let caught: unknown;
     try {

@@ -1,5 +1,8 @@
+import { generateKeyPair, type KeyAlgorithm } from "@certq/pki";
 import { describe, expect, it } from "vitest";
 import { createKeyPool } from "./key-pool";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("key pool", () => {
   it("fills to its bound, hands each key out once, refills, and generates when empty", async () => {
@@ -29,4 +32,30 @@ describe("key pool", () => {
     expect(elapsed).toBeLessThan(50);
     pool.stop();
   }, 60_000);
+
+  it("refills only once no key has been taken for idleMs, so a burst keeps its cores", async () => {
+    const generated: number[] = [];
+    const counting = (algorithm: KeyAlgorithm) => {
+      generated.push(performance.now());
+      return generateKeyPair(algorithm);
+    };
+    const pool = createKeyPool({ EC_prime256v1: 3 }, counting, 150);
+    await pool.filled();
+    expect(generated).toHaveLength(3);
+    // A burst: takes 50 ms apart, each inside the idle window of the one before.
+    let lastTake = 0;
+    for (let i = 0; i < 4; i++) {
+      await pool.take("EC_prime256v1");
+      lastTake = performance.now();
+      await sleep(50);
+    }
+    // Three from the pool, the fourth generated on demand; no refill during the burst.
+    expect(generated).toHaveLength(4);
+    await pool.filled();
+    expect(pool.ready()).toEqual({ EC_prime256v1: 3 });
+    const refills = generated.slice(4);
+    expect(refills).toHaveLength(3);
+    expect(Math.min(...refills) - lastTake).toBeGreaterThanOrEqual(100);
+    pool.stop();
+  });
 });

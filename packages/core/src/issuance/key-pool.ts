@@ -21,12 +21,13 @@ export interface KeyPool {
  * A bounded in-memory pool of pre-generated keys per algorithm, for RSA whose generation
  * takes 0.15-1.5 s: a burst no larger than the pool is issued without waiting for it.
  * Keys live only in this process's memory; they are never persisted or logged. Refills
- * run one key at a time on Node's thread pool, so the event loop and most threads stay
- * free for issuance.
+ * run one key at a time on Node's thread pool, and only once no key has been taken for
+ * idleMs: a refill started mid-burst would take a core from the burst it is meant to serve.
  */
 export function createKeyPool(
   requested: Record<string, number>,
   generate: KeySource = generateKeyPair,
+  idleMs = 250,
 ): KeyPool {
   const sizes: Partial<Record<KeyAlgorithm, number>> = {};
   const pools = new Map<KeyAlgorithm, GeneratedKeyPair[]>();
@@ -39,6 +40,9 @@ export function createKeyPool(
   }
   let stopped = false;
   let filling: Promise<void> | null = null;
+  let lastTake = Number.NEGATIVE_INFINITY;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const busy = () => performance.now() - lastTake < idleMs;
   const waiters: (() => void)[] = [];
 
   const missing = () =>
@@ -47,7 +51,7 @@ export function createKeyPool(
   function refill() {
     if (filling || stopped) return;
     filling = (async () => {
-      for (let algorithm = missing(); algorithm && !stopped; algorithm = missing()) {
+      for (let algorithm = missing(); algorithm && !stopped && !busy(); algorithm = missing()) {
         const key = await generate(algorithm);
         pools.get(algorithm)?.push(key);
       }
@@ -56,15 +60,23 @@ export function createKeyPool(
       .finally(() => {
         filling = null;
         if (!missing()) for (const wake of waiters.splice(0)) wake();
-        else if (!stopped) refill();
+        else if (!stopped) refillWhenIdle();
       });
+  }
+  /** Runs refill once idleMs have passed since the last take. */
+  function refillWhenIdle() {
+    clearTimeout(idleTimer);
+    if (stopped) return;
+    idleTimer = setTimeout(() => (busy() ? refillWhenIdle() : refill()), idleMs);
+    idleTimer.unref();
   }
   refill();
 
   return {
     async take(algorithm) {
+      lastTake = performance.now();
       const key = pools.get(algorithm)?.shift();
-      refill();
+      refillWhenIdle();
       return key ?? generate(algorithm);
     },
     ready: () => Object.fromEntries([...pools].map(([a, keys]) => [a, keys.length])),
@@ -72,6 +84,7 @@ export function createKeyPool(
       missing() ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve(),
     stop() {
       stopped = true;
+      clearTimeout(idleTimer);
       pools.clear();
     },
   };
