@@ -65,7 +65,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     ecRequests: intFromEnv(env, "BENCH_EC", 3_000),
     rsaRequests: intFromEnv(env, "BENCH_RSA", 200),
     clients: intFromEnv(env, "BENCH_CLIENTS", 32, 1),
-    workerConcurrency: intFromEnv(env, "BENCH_WORKER_CONCURRENCY", 16, 1),
+    workerConcurrency: intFromEnv(env, "BENCH_WORKER_CONCURRENCY", 64, 1),
     boundSeconds: intFromEnv(env, "BENCH_BOUND_SECONDS", 5, 1),
     boundInFlight: intFromEnv(env, "BENCH_BOUND_IN_FLIGHT", 2, 1),
     submitRequests: intFromEnv(env, "BENCH_SUBMIT", 3_000),

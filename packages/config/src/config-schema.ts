@@ -28,7 +28,7 @@ export const configEnvSchema = z.object({
     .string()
     .regex(/^\{[A-Za-z0-9_-]+\}$/, "must be a Redis hash tag such as {certq}")
     .default("{certq}"),
-  CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(8),
+  CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(32),
   CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
   CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
   CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),

@@ -12,7 +12,7 @@ describe("parseConfig", () => {
       kekBase64: undefined,
       adminToken: undefined,
       queuePrefix: "{certq}",
-      workerConcurrency: 8,
+      workerConcurrency: 32,
       syncWaitMs: 30_000,
       publicUrl: "http://localhost:8080",
     });
