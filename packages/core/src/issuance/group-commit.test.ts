@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGroupCommit } from "./group-commit";
+import { createBatchedLookup, createGroupCommit } from "./group-commit";
 
 /** A run() whose batches finish when the test says so. */
 function controlledRun() {
@@ -70,5 +70,27 @@ describe("createGroupCommit", () => {
     });
     await expect(call(-1)).rejects.toThrow("bad input");
     expect(await call(5)).toBe(5);
+  });
+});
+
+describe("createBatchedLookup", () => {
+  it("answers each key from one query's rows, whatever their order; undefined when missing", async () => {
+    const queries: string[][] = [];
+    const lookUp = createBatchedLookup({
+      query: async (keys: string[]) => {
+        queries.push(keys);
+        return keys
+          .filter((key) => key !== "missing")
+          .reverse()
+          .map((key) => ({ key, value: key.toUpperCase() }));
+      },
+      keyOf: (row) => row.key,
+      toValue: (row) => row.value,
+    });
+    const first = lookUp("a");
+    const rest = [lookUp("b"), lookUp("missing"), lookUp("c")];
+    expect(await first).toBe("A");
+    expect(await Promise.all(rest)).toEqual(["B", undefined, "C"]);
+    expect(queries).toEqual([["a"], ["b", "missing", "c"]]);
   });
 });

@@ -48,3 +48,22 @@ export function createGroupCommit<I, O>(
       if (!running) void drain();
     });
 }
+
+/**
+ * A lookup by key whose concurrent calls share one query (createGroupCommit): `query` gets
+ * every key of a batch and returns the rows found, in any order; a key without a row gets
+ * undefined.
+ */
+export function createBatchedLookup<K, R, V>(options: {
+  query: (keys: K[]) => Promise<R[]>;
+  keyOf: (row: R) => K;
+  toValue: (row: R) => V;
+}): (key: K) => Promise<V | undefined> {
+  return createGroupCommit(async (keys: K[]) => {
+    const found = new Map((await options.query(keys)).map((row) => [options.keyOf(row), row]));
+    return keys.map((key) => {
+      const row = found.get(key);
+      return row === undefined ? undefined : options.toValue(row);
+    });
+  });
+}

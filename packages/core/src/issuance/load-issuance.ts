@@ -6,7 +6,7 @@ import {
   rawSql,
   readTimestamp,
 } from "@certq/db";
-import { createGroupCommit } from "./group-commit";
+import { createBatchedLookup } from "./group-commit";
 
 /** What issuing one request reads: the request, its profile's policy, and its CA. */
 export interface IssuanceSubject {
@@ -52,8 +52,8 @@ export type IssuanceLoader = (requestId: string) => Promise<IssuanceSubject | un
  * query (see createGroupCommit), a prepared statement.
  */
 export function createIssuanceLoader(db: Database): IssuanceLoader {
-  return createGroupCommit(async (requestIds: string[]) => {
-    const rows = await rawSql(db)<Row[]>`
+  return createBatchedLookup({
+    query: (requestIds: string[]) => rawSql(db)<Row[]>`
       select r.id, r.status, r.kind, r.params, r.csr,
         p.id as profile_id, p.policy, p.webhook_url,
         c.id as ca_id, c.status as ca_status, c.key_algorithm, c.not_before, c.not_after,
@@ -61,31 +61,21 @@ export function createIssuanceLoader(db: Database): IssuanceLoader {
       from certificate_requests r
         join certificate_profiles p on p.id = r.profile_id
         join certificate_authorities c on c.id = r.ca_id
-      where r.id in (select jsonb_array_elements_text(${JSON.stringify(requestIds)}::jsonb)::uuid)`;
-    const found = new Map(rows.map((row) => [row.id, row]));
-    return requestIds.map((requestId) => {
-      const row = found.get(requestId);
-      if (!row) return undefined;
-      return {
-        request: {
-          id: row.id,
-          status: row.status,
-          kind: row.kind,
-          params: row.params,
-          csr: row.csr,
-        },
-        profile: { id: row.profile_id, policy: row.policy, webhookUrl: row.webhook_url },
-        ca: {
-          id: row.ca_id,
-          status: row.ca_status,
-          keyAlgorithm: row.key_algorithm,
-          notBefore: readTimestamp(row.not_before),
-          notAfter: readTimestamp(row.not_after),
-          certificate: row.certificate,
-          certificateChain: row.certificate_chain,
-          encryptedPrivateKey: row.encrypted_private_key,
-        },
-      };
-    });
+      where r.id in (select jsonb_array_elements_text(${JSON.stringify(requestIds)}::jsonb)::uuid)`,
+    keyOf: (row) => row.id,
+    toValue: (row): IssuanceSubject => ({
+      request: { id: row.id, status: row.status, kind: row.kind, params: row.params, csr: row.csr },
+      profile: { id: row.profile_id, policy: row.policy, webhookUrl: row.webhook_url },
+      ca: {
+        id: row.ca_id,
+        status: row.ca_status,
+        keyAlgorithm: row.key_algorithm,
+        notBefore: readTimestamp(row.not_before),
+        notAfter: readTimestamp(row.not_after),
+        certificate: row.certificate,
+        certificateChain: row.certificate_chain,
+        encryptedPrivateKey: row.encrypted_private_key,
+      },
+    }),
   });
 }

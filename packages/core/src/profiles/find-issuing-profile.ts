@@ -7,7 +7,7 @@ import {
 } from "@certq/db";
 import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
-import { createGroupCommit } from "../issuance/group-commit";
+import { createBatchedLookup } from "../issuance/group-commit";
 import { isUuid } from "../uuid";
 
 /** What a submission needs of a profile and its CA: policy, defaults, and whether it can sign. */
@@ -36,28 +36,24 @@ export type IssuingProfileLookup = (profileId: string) => Promise<IssuingProfile
  * createGroupCommit). The foreign key keeps the CA from being missing.
  */
 export function createIssuingProfileLookup(db: Database): IssuingProfileLookup {
-  return createGroupCommit(async (profileIds: string[]) => {
-    const rows = await rawSql(db)<IssuingProfileRow[]>`
+  return createBatchedLookup({
+    query: (profileIds: string[]) => rawSql(db)<IssuingProfileRow[]>`
       select p.id, p.ca_id, p.defaults, p.policy, c.status as ca_status,
         c.key_algorithm as ca_key_algorithm, c.not_before as ca_not_before,
         c.not_after as ca_not_after
       from certificate_profiles p join certificate_authorities c on c.id = p.ca_id
-      where p.id in (select jsonb_array_elements_text(${JSON.stringify(profileIds)}::jsonb)::uuid)`;
-    const found = new Map(rows.map((row) => [row.id, row]));
-    return profileIds.map((profileId) => {
-      const row = found.get(profileId);
-      if (!row) return undefined;
-      return {
-        profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
-        ca: {
-          id: row.ca_id,
-          status: row.ca_status,
-          keyAlgorithm: row.ca_key_algorithm,
-          notBefore: readTimestamp(row.ca_not_before),
-          notAfter: readTimestamp(row.ca_not_after),
-        },
-      };
-    });
+      where p.id in (select jsonb_array_elements_text(${JSON.stringify(profileIds)}::jsonb)::uuid)`,
+    keyOf: (row) => row.id,
+    toValue: (row): IssuingProfile => ({
+      profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
+      ca: {
+        id: row.ca_id,
+        status: row.ca_status,
+        keyAlgorithm: row.ca_key_algorithm,
+        notBefore: readTimestamp(row.ca_not_before),
+        notAfter: readTimestamp(row.ca_not_after),
+      },
+    }),
   });
 }
 

@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal";
 import type { Scope } from "../auth/scopes";
 import type { ServiceContext } from "../context";
 import { UnauthorizedError } from "../errors";
-import { createGroupCommit } from "../issuance/group-commit";
+import { createBatchedLookup } from "../issuance/group-commit";
 import type { CachedToken } from "./token-cache";
 import { hashTokenValue } from "./token-value";
 
@@ -50,22 +50,18 @@ export type TokenLookup = (tokenHash: string) => Promise<CachedToken | undefined
  * createGroupCommit), a prepared statement: no query building, no planning per call.
  */
 export function createTokenLookup(db: Database): TokenLookup {
-  return createGroupCommit(async (hashes: string[]) => {
-    const rows = await rawSql(db)<TokenRow[]>`
+  return createBatchedLookup({
+    query: (hashes: string[]) => rawSql(db)<TokenRow[]>`
       select token_hash, id, scopes, expires_at, rate_limit_per_second from access_tokens
-      where token_hash in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`;
-    const found = new Map(rows.map((row) => [row.token_hash, row]));
-    return hashes.map((hash) => {
-      const row = found.get(hash);
-      if (!row) return undefined;
-      return {
-        principal: {
-          tokenId: row.id,
-          scopes: row.scopes as Scope[],
-          rateLimitPerSecond: row.rate_limit_per_second,
-        },
-        expiresAt: readTimestamp(row.expires_at),
-      };
-    });
+      where token_hash in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
+    keyOf: (row) => row.token_hash,
+    toValue: (row): CachedToken => ({
+      principal: {
+        tokenId: row.id,
+        scopes: row.scopes as Scope[],
+        rateLimitPerSecond: row.rate_limit_per_second,
+      },
+      expiresAt: readTimestamp(row.expires_at),
+    }),
   });
 }
