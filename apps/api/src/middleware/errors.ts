@@ -3,6 +3,7 @@ import {
   ConflictError,
   type DomainError,
   ForbiddenError,
+  hasConnectionFaultCode,
   IdempotencyMismatchError,
   isDataException,
   NotFoundError,
@@ -30,24 +31,9 @@ const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, Contentful
   [UnavailableError, 503],
 ];
 
-// Connection-level failures of postgres.js and ioredis: the dependency is down, not our bug.
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "57P01", // admin_shutdown (pg_terminate_backend)
-  "57P03", // cannot_connect_now
-]);
-
 function isUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 3) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
+  if (hasConnectionFaultCode(error)) return true;
   const message = (error as Error).message ?? "";
   if (
     /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|max retries per request/i.test(

@@ -1,25 +1,12 @@
 import type { Logger } from "@certq/config";
-
-// Connection-level failures of the database or Redis drivers: the pools reconnect.
-const CONNECTION_CODES = new Set([
-  "57P01",
-  "57P02",
-  "57P03",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-]);
+import { hasConnectionFaultCode } from "./connection-faults";
 
 function isDriverConnectionFault(error: unknown): boolean {
-  const e = error as { code?: unknown; stack?: unknown } | null;
-  if (!e) return false;
-  if (typeof e.code === "string" && CONNECTION_CODES.has(e.code)) return true;
+  if (hasConnectionFaultCode(error)) return true;
+  const e = error as { stack?: unknown } | null;
   // postgres.js 3.4 can throw from its write loop after pg_terminate_backend
   // (porsager/postgres#1208): that connection is gone, the pool opens another.
-  return typeof e.stack === "string" && e.stack.includes("postgres/src/connection.js");
+  return typeof e?.stack === "string" && e.stack.includes("postgres/src/connection.js");
 }
 
 /**
