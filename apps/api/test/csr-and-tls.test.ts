@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:tls";
+import { opensslCsr } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
@@ -30,25 +30,9 @@ afterAll(async () => {
 
 describe("signing a client's CSR", () => {
   it("issues for the CSR's key and names; the key never reaches us", async () => {
-    const made = await openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      s.file("client.key"),
-      "-out",
-      s.file("client.csr"),
-      "-subj",
-      "/CN=csr.example.test",
-      "-addext",
-      "subjectAltName=DNS:csr.example.test,IP:127.0.0.2",
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-    const csr = await readFile(s.file("client.csr"), "utf8");
+    const csr = opensslCsr(s.file("client.key"), "/CN=csr.example.test", {
+      extensions: ["subjectAltName=DNS:csr.example.test,IP:127.0.0.2"],
+    });
     const res = await submit(h, { profileId, csr, ttl: "2d" });
     const request = await waitForRequest(h, res.body.certificateRequestId);
     expect(request.status, JSON.stringify(request)).toBe("issued");
@@ -72,22 +56,7 @@ describe("signing a client's CSR", () => {
   });
 
   it("refuses a CSR whose names the policy does not allow, or whose signature is broken", async () => {
-    await openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      s.file("evil.key"),
-      "-out",
-      s.file("evil.csr"),
-      "-subj",
-      "/CN=evil.example.com",
-    ]);
-    const evil = await readFile(s.file("evil.csr"), "utf8");
+    const evil = opensslCsr(s.file("evil.key"), "/CN=evil.example.com");
     const refused = await h.request<{ message: string }>(
       "POST",
       "/api/v1/cert-manager/certificates",

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { type OpensslRoot, opensslCsr, opensslRoot } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./harness";
 import { openssl, scratchDir } from "./openssl";
@@ -18,35 +20,15 @@ keyUsage = critical, digitalSignature
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;
+let root: OpensslRoot;
+let otherRoot: OpensslRoot;
 
 beforeAll(async () => {
   h = await createHarness();
   s = await scratchDir();
   await s.write("ext.cnf", CA_EXTENSIONS);
-  for (const name of ["root", "other-root"]) {
-    const made = await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      s.file(`${name}.key`),
-      "-out",
-      s.file(`${name}.pem`),
-      "-subj",
-      `/CN=OpenSSL ${name}`,
-      "-days",
-      "3650",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-  }
+  root = opensslRoot(s.dir, "root", { subject: "/CN=OpenSSL root", days: 3650 });
+  otherRoot = opensslRoot(s.dir, "other-root", { subject: "/CN=OpenSSL other-root", days: 3650 });
 });
 afterAll(async () => {
   await h.close();
@@ -64,9 +46,9 @@ async function signWithOpensslRoot(
     "-in",
     csrFile,
     "-CA",
-    s.file("root.pem"),
+    root.certificateFile,
     "-CAkey",
-    s.file("root.key"),
+    root.keyFile,
     "-CAcreateserial",
     "-days",
     "365",
@@ -78,7 +60,6 @@ async function signWithOpensslRoot(
     s.file(outName),
   ]);
   expect(signed.code, signed.stderr).toBe(0);
-  const { readFile } = await import("node:fs/promises");
   return readFile(s.file(outName), "utf8");
 }
 
@@ -112,30 +93,18 @@ describe("intermediate CA signed by an external root", () => {
     expect(checked.stdout).toMatch(/Key Usage: critical\s+[^\n]*Certificate Sign, CRL Sign/);
     expect(checked.stdout).toContain("Subject Key Identifier");
 
-    const rootPem = await (await import("node:fs/promises")).readFile(s.file("root.pem"), "utf8");
-    const otherRootPem = await (await import("node:fs/promises")).readFile(
-      s.file("other-root.pem"),
-      "utf8",
-    );
+    const rootPem = root.certificatePem;
+    const otherRootPem = otherRoot.certificatePem;
 
     // Wrong key: same subject, another key.
-    const wrongCsr = await openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-384",
-      "-nodes",
-      "-keyout",
-      s.file("wrong.key"),
-      "-out",
-      s.file("wrong.csr"),
-      "-subj",
-      "/CN=Issuing CA/O=certq tests",
-    ]);
-    expect(wrongCsr.code, wrongCsr.stderr).toBe(0);
-    const wrongKeyCert = await signWithOpensslRoot(s.file("wrong.csr"), "wrong.pem", "v3_ca");
+    const wrongCsr = opensslCsr(s.file("wrong.key"), "/CN=Issuing CA/O=certq tests", {
+      key: "P-384",
+    });
+    const wrongKeyCert = await signWithOpensslRoot(
+      await s.write("wrong.csr", wrongCsr),
+      "wrong.pem",
+      "v3_ca",
+    );
     const notCaCert = await signWithOpensslRoot(csrFile, "not-ca.pem", "not_ca");
     const goodCert = await signWithOpensslRoot(csrFile, "inter.pem", "v3_ca");
 

@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCertificate } from "./certificate-info";
 import { PkiError } from "./errors";
 import { encodePem } from "./pem";
-import { createScratch, opensslOk } from "./testing/openssl";
+import { createScratch, opensslCsr, opensslOk, opensslSignCsr } from "./testing/openssl";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
 
 // An external hierarchy made entirely by openssl, with things certq never emits.
-const rootKey = scratch.path("root.key");
-const rootFile = scratch.path("root.pem");
+const root = { certificateFile: scratch.path("root.pem"), keyFile: scratch.path("root.key") };
 let rootPem = "";
 let leafCsr = "";
 let leafPem = "";
@@ -22,9 +21,9 @@ beforeAll(() => {
     "rsa:2048",
     "-nodes",
     "-keyout",
-    rootKey,
+    root.keyFile,
     "-out",
-    rootFile,
+    root.certificateFile,
     "-subj",
     "/C=GB/O=Outside Ltd/CN=Outside Root",
     "-set_serial",
@@ -34,41 +33,15 @@ beforeAll(() => {
     "-addext",
     "basicConstraints=critical,CA:TRUE,pathlen:3",
   ]);
-  leafCsr = opensslOk([
-    "req",
-    "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-521",
-    "-nodes",
-    "-keyout",
-    scratch.path("leaf.key"),
-    "-subj",
-    "/CN=outside.example/emailAddress=x@example.com",
-  ]);
+  leafCsr = opensslCsr(scratch.path("leaf.key"), "/CN=outside.example/emailAddress=x@example.com", {
+    key: "P-521",
+  });
   const extFile = scratch.write(
     "leaf.ext",
     "subjectAltName=DNS:outside.example,otherName:1.3.6.1.4.1.311.20.2.3;UTF8:upn@example,IP:::1\n" +
       "subjectKeyIdentifier=none\nauthorityKeyIdentifier=keyid\n",
   );
-  leafPem = opensslOk(
-    [
-      "x509",
-      "-req",
-      "-CA",
-      rootFile,
-      "-CAkey",
-      rootKey,
-      "-set_serial",
-      "12345",
-      "-days",
-      "30",
-      "-extfile",
-      extFile,
-    ],
-    leafCsr,
-  );
+  leafPem = opensslSignCsr(leafCsr, root, { serial: "12345", days: 30, extensionsFile: extFile });
   rootPem = scratch.read("root.pem").toString("utf8");
 });
 
@@ -131,23 +104,8 @@ describe("parseCertificate", () => {
 
   it("does not call a certificate self-signed just because its names match", () => {
     // Same subject and issuer name as the root, but signed by the root's key over another key.
-    const csr = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch.path("same-name.key"),
-      "-subj",
-      "/C=GB/O=Outside Ltd/CN=Outside Root",
-    ]);
-    const pem = opensslOk(
-      ["x509", "-req", "-CA", rootFile, "-CAkey", rootKey, "-set_serial", "5", "-days", "1"],
-      csr,
-    );
+    const csr = opensslCsr(scratch.path("same-name.key"), "/C=GB/O=Outside Ltd/CN=Outside Root");
+    const pem = opensslSignCsr(csr, root, { serial: "5" });
     const info = parseCertificate(pem);
     expect(info.subjectString).toBe(info.issuerString);
     expect(info.selfSigned).toBe(false);

@@ -1,71 +1,39 @@
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  defaultSignatureAlgorithm,
-  KEY_ALGORITHMS,
-  type KeyAlgorithm,
-  type SignatureAlgorithm,
-} from "./algorithms";
+import { KEY_ALGORITHMS, type KeyAlgorithm, type SignatureAlgorithm } from "./algorithms";
 import { type CertificateInput, createCertificate } from "./certificate";
 import { parseCertificate } from "./certificate-info";
 import { readCertificate } from "./certificate-parts";
 import { PkiError } from "./errors";
-import { type GeneratedKeyPair, generateKeyPair, privateKeyPem } from "./keys";
+import { generateKeyPair, privateKeyPem } from "./keys";
+import type { SubjectInput } from "./names";
 import { decodePem } from "./pem";
 import { generateSerialNumber } from "./serial-number";
 import { prepareSigner } from "./signer";
 import {
+  altNamesOfEveryType,
+  certificateInput,
+  makeCa,
+  makeRoot,
+  selfSignedBy,
+  signerInput,
+  type TestCa,
+} from "./testing/fixtures";
+import {
   createScratch,
-  NOT_AFTER,
   NOT_BEFORE,
-  openssl,
-  opensslDer,
   opensslOk,
-  VERIFY_AT,
+  opensslRoot,
+  opensslVerify,
+  x509Text,
 } from "./testing/openssl";
 import { EXTENDED_KEY_USAGES, type ExtendedKeyUsage, KEY_USAGES, type KeyUsage } from "./usages";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
 
-function selfSigned(keys: GeneratedKeyPair): CertificateInput["issuer"] {
-  return { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm: keys.algorithm } };
-}
-
-function signer(certificatePem: string, keys: GeneratedKeyPair): CertificateInput["issuer"] {
-  return {
-    certificatePem,
-    privateKeyPkcs8: keys.privateKeyPkcs8,
-    keyAlgorithm: keys.algorithm,
-  };
-}
-
-async function rootCa(keys: GeneratedKeyPair, commonName: string, maxPathLength = -1) {
-  return createCertificate({
-    subject: { commonName, organization: "Acme" },
-    publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
-    signatureAlgorithm: defaultSignatureAlgorithm(keys.algorithm),
-    issuer: selfSigned(keys),
-    ca: { maxPathLength },
-  });
-}
-
-function text(pem: string): string {
-  return opensslOk(["x509", "-noout", "-text"], pem);
-}
-
-function verify(caFile: string, leafFile: string, untrusted?: string) {
-  return openssl([
-    "verify",
-    "-attime",
-    VERIFY_AT,
-    "-CAfile",
-    caFile,
-    ...(untrusted ? ["-untrusted", untrusted] : []),
-    leafFile,
-  ]);
+// Our roots here are all "CN=<name>, O=Acme", as the root test below reads back.
+function acme(commonName: string): SubjectInput {
+  return { commonName, organization: "Acme" };
 }
 
 describe("self-signed root CAs", () => {
@@ -73,15 +41,17 @@ describe("self-signed root CAs", () => {
     it.each([1, -1])(
       "maxPathLength %i: openssl verifies it and sees a critical CA",
       async (pathLength) => {
-        const keys = await generateKeyPair(algorithm);
-        const pem = await rootCa(keys, `Root ${algorithm}`, pathLength);
+        const { pem } = await makeRoot(algorithm, {
+          subject: acme(`Root ${algorithm}`),
+          maxPathLength: pathLength,
+        });
         const file = scratch.write(`root-${algorithm}-${pathLength}.pem`, pem);
 
-        const result = verify(file, file);
+        const result = opensslVerify(file, file);
         expect(result.code, result.stderr + result.stdout).toBe(0);
         expect(result.stdout).toContain(": OK");
 
-        const output = text(pem);
+        const output = x509Text(pem);
         expect(output).toContain("Version: 3 (0x2)");
         expect(output).toMatch(
           pathLength === 1
@@ -114,55 +84,46 @@ describe("self-signed root CAs", () => {
 
 describe("a root -> intermediate -> leaf chain across key families", () => {
   it("passes openssl verify and carries what was asked for", async () => {
-    const rootKeys = await generateKeyPair("RSA_2048");
     const interKeys = await generateKeyPair("EC_secp384r1");
     const leafKeys = await generateKeyPair("RSA_2048");
-    const root = await rootCa(rootKeys, "Mixed Root", 1);
-    const inter = await createCertificate({
-      subject: { commonName: "Mixed Intermediate", organization: "Acme", country: "US" },
-      publicKeySpki: interKeys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "RSA-SHA256",
-      issuer: signer(root, rootKeys),
-      ca: { maxPathLength: 0 },
-    });
-    const leaf = await createCertificate({
-      subject: { commonName: "service.example.com" },
-      publicKeySpki: leafKeys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: new Date("2036-01-01T00:00:00Z"),
-      signatureAlgorithm: "ECDSA-SHA384",
-      issuer: signer(inter, interKeys),
-      keyUsages: ["digital_signature", "key_encipherment"],
-      extendedKeyUsages: ["server_auth", "client_auth"],
-      altNames: [
-        { type: "dns_name", value: "service.example.com" },
-        { type: "dns_name", value: "*.service.example.com" },
-        { type: "ip_address", value: "192.0.2.10" },
-        { type: "ip_address", value: "2001:db8::1" },
-        { type: "email", value: "ops@example.com" },
-        { type: "uri", value: "spiffe://example.com/service" },
-      ],
-    });
-    const rootFile = scratch.write("mixed-root.pem", root);
+    const root = await makeRoot("RSA_2048", { subject: acme("Mixed Root"), maxPathLength: 1 });
+    const inter = await createCertificate(
+      certificateInput({
+        subject: { commonName: "Mixed Intermediate", organization: "Acme", country: "US" },
+        publicKeySpki: interKeys.publicKeySpki,
+        signatureAlgorithm: "RSA-SHA256",
+        issuer: root.signer,
+        ca: { maxPathLength: 0 },
+      }),
+    );
+    const leaf = await createCertificate(
+      certificateInput({
+        subject: { commonName: "service.example.com" },
+        publicKeySpki: leafKeys.publicKeySpki,
+        notAfter: new Date("2036-01-01T00:00:00Z"),
+        signatureAlgorithm: "ECDSA-SHA384",
+        issuer: signerInput(inter, interKeys),
+        keyUsages: ["digital_signature", "key_encipherment"],
+        extendedKeyUsages: ["server_auth", "client_auth"],
+        altNames: altNamesOfEveryType(),
+      }),
+    );
+    const rootFile = scratch.write("mixed-root.pem", root.pem);
     const interFile = scratch.write("mixed-inter.pem", inter);
     const leafFile = scratch.write("mixed-leaf.pem", leaf);
 
-    const result = verify(rootFile, leafFile, interFile);
+    const result = opensslVerify(rootFile, leafFile, { untrusted: interFile });
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toContain("mixed-leaf.pem: OK");
     // Without the intermediate there is no path: verify really checks the chain.
-    expect(verify(rootFile, leafFile).code).not.toBe(0);
+    expect(opensslVerify(rootFile, leafFile).code).not.toBe(0);
 
-    const interText = text(inter);
+    const interText = x509Text(inter);
     expect(interText).toMatch(/CA:TRUE, pathlen:0/);
     expect(interText).toContain("Signature Algorithm: sha256WithRSAEncryption");
     expect(interText).toContain("NIST CURVE: P-384");
 
-    const output = text(leaf);
+    const output = x509Text(leaf);
     expect(output).toContain("Signature Algorithm: ecdsa-with-SHA384");
     expect(output).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE\n/);
     expect(output).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment\n/);
@@ -180,7 +141,7 @@ describe("a root -> intermediate -> leaf chain across key families", () => {
     ]) {
       expect(output).toContain(name);
     }
-    const interSki = text(inter).match(/Subject Key Identifier: ?\s+([0-9A-F:]+)\n/)?.[1];
+    const interSki = x509Text(inter).match(/Subject Key Identifier: ?\s+([0-9A-F:]+)\n/)?.[1];
     expect(interSki).toBeTruthy();
     expect(output).toMatch(
       new RegExp(`X509v3 Authority Key Identifier: ?\\s+(keyid:)?${interSki}\\n`),
@@ -194,14 +155,7 @@ describe("a root -> intermediate -> leaf chain across key families", () => {
     expect(fromKey).toBe(fromCert);
 
     const info = parseCertificate(leaf);
-    expect(info.altNames).toEqual([
-      { type: "dns_name", value: "service.example.com" },
-      { type: "dns_name", value: "*.service.example.com" },
-      { type: "ip_address", value: "192.0.2.10" },
-      { type: "ip_address", value: "2001:db8::1" },
-      { type: "email", value: "ops@example.com" },
-      { type: "uri", value: "spiffe://example.com/service" },
-    ]);
+    expect(info.altNames).toEqual(altNamesOfEveryType());
     expect(info.authorityKeyId).toBe(parseCertificate(inter).subjectKeyId);
     expect(info.isCa).toBe(false);
     expect(info.selfSigned).toBe(false);
@@ -209,37 +163,41 @@ describe("a root -> intermediate -> leaf chain across key families", () => {
   });
 });
 
+/** A P-256 CA in a scratch file and the input of a leaf under it, for a test to vary. */
+async function leafUnderCa(caName: string, leafCommonName: string) {
+  const ca = await makeCa(scratch, caName, "EC_prime256v1", { subject: acme(caName) });
+  const leafKeys = await generateKeyPair("EC_prime256v1");
+  const base = certificateInput({
+    subject: { commonName: leafCommonName },
+    publicKeySpki: leafKeys.publicKeySpki,
+    signatureAlgorithm: "ECDSA-SHA256",
+    issuer: ca.signer,
+  });
+  return { ca, leafKeys, base };
+}
+
+/** The certificate for `input`, as openssl prints it and as openssl verify judges it under `ca`. */
+async function issueAndCheck(ca: TestCa, input: CertificateInput) {
+  const pem = await createCertificate(input);
+  const file = scratch.write(`checked-${generateSerialNumber()}.pem`, pem);
+  return { pem, output: x509Text(pem), verified: opensslVerify(ca.file, file) };
+}
+
 describe("leaf certificates", () => {
-  const fixture = (async () => {
-    const caKeys = await generateKeyPair("EC_prime256v1");
-    const ca = await rootCa(caKeys, "Leaf Test CA");
-    const leafKeys = await generateKeyPair("EC_prime256v1");
-    const base: CertificateInput = {
-      subject: { commonName: "leaf.example.com" },
-      publicKeySpki: leafKeys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "ECDSA-SHA256",
-      issuer: signer(ca, caKeys),
-    };
-    return { ca, caKeys, leafKeys, base, caFile: scratch.write("leaf-ca.pem", ca) };
-  })();
+  const fixture = leafUnderCa("Leaf Test CA", "leaf.example.com");
 
   it("marks the SAN critical when the subject is empty, and openssl still verifies it", async () => {
-    const { base, caFile } = await fixture;
-    const pem = await createCertificate({
+    const { base, ca } = await fixture;
+    const { output, verified } = await issueAndCheck(ca, {
       ...base,
       subject: {},
       altNames: [{ type: "dns_name", value: "only-san.example.com" }],
     });
-    const output = text(pem);
     expect(output).toMatch(/Subject: ?\n/);
     expect(output).toMatch(
       /X509v3 Subject Alternative Name: critical\s+DNS:only-san\.example\.com/,
     );
-    const result = verify(caFile, scratch.write("only-san.pem", pem));
-    expect(result.code, result.stderr).toBe(0);
+    expect(verified.code, verified.stderr).toBe(0);
   });
 
   it("copies the serial number exactly", async () => {
@@ -252,13 +210,12 @@ describe("leaf certificates", () => {
   });
 
   it("refuses a signature algorithm that does not fit the issuer's key", async () => {
-    const rootKeys = await generateKeyPair("RSA_2048");
-    const root = await rootCa(rootKeys, "RSA Root");
+    const root = await makeRoot("RSA_2048", { subject: acme("RSA Root") });
     const { base } = await fixture;
     const attempt = createCertificate({
       ...base,
       signatureAlgorithm: "ECDSA-SHA256",
-      issuer: signer(root, rootKeys),
+      issuer: root.signer,
     });
     await expect(attempt).rejects.toThrow(PkiError);
     await expect(attempt).rejects.toMatchObject({ field: "signatureAlgorithm" });
@@ -266,9 +223,9 @@ describe("leaf certificates", () => {
     await expect(
       createCertificate({
         ...base,
-        publicKeySpki: rootKeys.publicKeySpki,
+        publicKeySpki: root.keys.publicKeySpki,
         signatureAlgorithm: "ECDSA-SHA256",
-        issuer: selfSigned(rootKeys),
+        issuer: selfSignedBy(root.keys),
       }),
     ).rejects.toMatchObject({ field: "signatureAlgorithm" });
   });
@@ -302,7 +259,7 @@ describe("leaf certificates", () => {
       createCertificate({
         ...base,
         publicKeySpki: otherKeys.publicKeySpki,
-        issuer: signer(leaf, leafKeys),
+        issuer: signerInput(leaf, leafKeys),
       }),
     ).rejects.toMatchObject({ name: "PkiError", field: "issuer" });
   });
@@ -311,7 +268,7 @@ describe("leaf certificates", () => {
     const { base, ca } = await fixture;
     const strangerKeys = await generateKeyPair("EC_prime256v1");
     await expect(
-      createCertificate({ ...base, issuer: signer(ca, strangerKeys) }),
+      createCertificate({ ...base, issuer: signerInput(ca.pem, strangerKeys) }),
     ).rejects.toMatchObject({
       field: "issuer",
     });
@@ -340,20 +297,21 @@ describe("leaf certificates", () => {
   });
 
   it("refuses a CA certificate under an issuer with pathLen 0", async () => {
-    const keys = await generateKeyPair("EC_prime256v1");
-    const root = await rootCa(keys, "Path Zero Root", 0);
+    const root = await makeRoot("EC_prime256v1", {
+      subject: acme("Path Zero Root"),
+      maxPathLength: 0,
+    });
     const subKeys = await generateKeyPair("EC_prime256v1");
     await expect(
-      createCertificate({
-        subject: { commonName: "Too Deep" },
-        publicKeySpki: subKeys.publicKeySpki,
-        serialNumber: generateSerialNumber(),
-        notBefore: NOT_BEFORE,
-        notAfter: NOT_AFTER,
-        signatureAlgorithm: "ECDSA-SHA256",
-        issuer: signer(root, keys),
-        ca: { maxPathLength: -1 },
-      }),
+      createCertificate(
+        certificateInput({
+          subject: { commonName: "Too Deep" },
+          publicKeySpki: subKeys.publicKeySpki,
+          signatureAlgorithm: "ECDSA-SHA256",
+          issuer: root.signer,
+          ca: { maxPathLength: -1 },
+        }),
+      ),
     ).rejects.toMatchObject({ field: "ca" });
   });
 });
@@ -367,15 +325,14 @@ describe("distinguished name injection", () => {
     ["back\\slash", "CN=back\\\\slash"],
   ])("%j stays one literal CN", async (commonName, expected) => {
     const keys = await generateKeyPair("EC_prime256v1");
-    const pem = await createCertificate({
-      subject: { commonName },
-      publicKeySpki: keys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "ECDSA-SHA256",
-      issuer: selfSigned(keys),
-    });
+    const pem = await createCertificate(
+      certificateInput({
+        subject: { commonName },
+        publicKeySpki: keys.publicKeySpki,
+        signatureAlgorithm: "ECDSA-SHA256",
+        issuer: selfSignedBy(keys),
+      }),
+    );
     const rfc2253 = opensslOk(["x509", "-noout", "-subject", "-nameopt", "RFC2253"], pem);
     expect(rfc2253.trim()).toBe(`subject=${expected}`);
     // One attribute, one line, whatever the value holds.
@@ -390,15 +347,13 @@ describe("distinguished name injection", () => {
 
   it("rejects control characters, overlong values and a bad country before signing", async () => {
     const keys = await generateKeyPair("EC_prime256v1");
-    const input = (subject: CertificateInput["subject"]): CertificateInput => ({
-      subject,
-      publicKeySpki: keys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "ECDSA-SHA256",
-      issuer: selfSigned(keys),
-    });
+    const input = (subject: CertificateInput["subject"]): CertificateInput =>
+      certificateInput({
+        subject,
+        publicKeySpki: keys.publicKeySpki,
+        signatureAlgorithm: "ECDSA-SHA256",
+        issuer: selfSignedBy(keys),
+      });
     await expect(createCertificate(input({ commonName: "a\nO=x" }))).rejects.toMatchObject({
       field: "commonName",
     });
@@ -416,46 +371,23 @@ describe("distinguished name injection", () => {
 describe("issuer names", () => {
   it("copies an external CA's subject byte for byte, whatever its string types", async () => {
     // A root made by openssl, with IA5String (DC, emailAddress) and a multi-valued RDN.
-    const keyFile = scratch.path("external-root.key");
-    const rootFile = scratch.path("external-root.pem");
-    opensslOk([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      rootFile,
-      "-days",
-      "36500",
-      "-multivalue-rdn",
-      "-subj",
-      "/DC=org/DC=example/O=Example+OU=PKI/CN=External Root/emailAddress=pki@example.org",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
-    const rootPem = scratch.read("external-root.pem").toString("utf8");
-    const rootKey = opensslDer(["pkcs8", "-topk8", "-nocrypt", "-in", keyFile, "-outform", "DER"]);
-    const leafKeys = await generateKeyPair("RSA_3072");
-    const leaf = await createCertificate({
-      subject: { commonName: "under-external" },
-      publicKeySpki: leafKeys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "ECDSA-SHA512",
-      issuer: { certificatePem: rootPem, privateKeyPkcs8: rootKey, keyAlgorithm: "EC_prime256v1" },
+    const root = opensslRoot(scratch.dir, "external-root", {
+      subject: "/DC=org/DC=example/O=Example+OU=PKI/CN=External Root/emailAddress=pki@example.org",
     });
+    const rootPem = root.certificatePem;
+    const leafKeys = await generateKeyPair("RSA_3072");
+    const leaf = await createCertificate(
+      certificateInput({
+        subject: { commonName: "under-external" },
+        publicKeySpki: leafKeys.publicKeySpki,
+        signatureAlgorithm: "ECDSA-SHA512",
+        issuer: root,
+      }),
+    );
     const issuerDer = readCertificate(decodePem(leaf, "CERTIFICATE", "leaf")).issuer;
     const rootSubjectDer = readCertificate(decodePem(rootPem, "CERTIFICATE", "root")).subject;
     expect(issuerDer.equals(rootSubjectDer)).toBe(true);
-    const result = verify(rootFile, scratch.write("under-external.pem", leaf));
+    const result = opensslVerify(root.certificateFile, scratch.write("under-external.pem", leaf));
     expect(result.code, result.stderr).toBe(0);
     expect(parseCertificate(leaf).issuerString).toBe(
       "emailAddress=pki@example.org, CN=External Root, OU=PKI+O=Example, DC=example, DC=org",
@@ -464,25 +396,11 @@ describe("issuer names", () => {
 });
 
 describe("revocation pointers", () => {
-  const fixture = (async () => {
-    const caKeys = await generateKeyPair("EC_prime256v1");
-    const ca = await rootCa(caKeys, "Pointer CA");
-    const leafKeys = await generateKeyPair("EC_prime256v1");
-    const base: CertificateInput = {
-      subject: { commonName: "pointed.example.com" },
-      publicKeySpki: leafKeys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "ECDSA-SHA256",
-      issuer: signer(ca, caKeys),
-    };
-    return { base, caFile: scratch.write("pointer-ca.pem", ca) };
-  })();
+  const fixture = leafUnderCa("Pointer CA", "pointed.example.com");
 
   it("writes CRL Distribution Points and AIA that openssl reads, and still verifies", async () => {
-    const { base, caFile } = await fixture;
-    const pem = await createCertificate({
+    const { base, ca } = await fixture;
+    const { pem, output, verified } = await issueAndCheck(ca, {
       ...base,
       crlDistributionPointUrl: "http://pki.example.com/crl/ca-1.crl",
       authorityInfoAccess: {
@@ -490,7 +408,6 @@ describe("revocation pointers", () => {
         ocspUrl: "http://pki.example.com/ocsp",
       },
     });
-    const output = text(pem);
     expect(output).toMatch(
       /X509v3 CRL Distribution Points: ?\n\s+Full Name:\n\s+URI:http:\/\/pki\.example\.com\/crl\/ca-1\.crl\n/,
     );
@@ -502,13 +419,12 @@ describe("revocation pointers", () => {
     expect(opensslOk(["x509", "-noout", "-ocsp_uri"], pem).trim()).toBe(
       "http://pki.example.com/ocsp",
     );
-    const result = verify(caFile, scratch.write("pointed.pem", pem));
-    expect(result.code, result.stderr).toBe(0);
+    expect(verified.code, verified.stderr).toBe(0);
   });
 
   it("writes only the access methods given, and nothing when none is", async () => {
     const { base } = await fixture;
-    const ocspOnly = text(
+    const ocspOnly = x509Text(
       await createCertificate({ ...base, authorityInfoAccess: { ocspUrl: "http://ocsp.test" } }),
     );
     expect(ocspOnly).toContain("OCSP - URI:http://ocsp.test");
@@ -516,7 +432,7 @@ describe("revocation pointers", () => {
     expect(ocspOnly).not.toContain("CRL Distribution Points");
 
     for (const input of [base, { ...base, authorityInfoAccess: {} }]) {
-      const output = text(await createCertificate(input));
+      const output = x509Text(await createCertificate(input));
       expect(output).not.toContain("Authority Information Access");
       expect(output).not.toContain("CRL Distribution Points");
     }
@@ -524,20 +440,19 @@ describe("revocation pointers", () => {
 
   it("puts them on CA certificates too", async () => {
     const keys = await generateKeyPair("RSA_2048");
-    const pem = await createCertificate({
-      subject: { commonName: "Pointed Root" },
-      publicKeySpki: keys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: "RSA-SHA256",
-      issuer: selfSigned(keys),
-      ca: { maxPathLength: 0 },
-      crlDistributionPointUrl:
-        "ldap://ldap.example.com/cn=Pointed%20Root?certificateRevocationList",
-      authorityInfoAccess: { caIssuersUrl: "http://pki.example.com/root.der" },
-    });
-    const output = text(pem);
+    const pem = await createCertificate(
+      certificateInput({
+        subject: { commonName: "Pointed Root" },
+        publicKeySpki: keys.publicKeySpki,
+        signatureAlgorithm: "RSA-SHA256",
+        issuer: selfSignedBy(keys),
+        ca: { maxPathLength: 0 },
+        crlDistributionPointUrl:
+          "ldap://ldap.example.com/cn=Pointed%20Root?certificateRevocationList",
+        authorityInfoAccess: { caIssuersUrl: "http://pki.example.com/root.der" },
+      }),
+    );
+    const output = x509Text(pem);
     expect(output).toContain(
       "URI:ldap://ldap.example.com/cn=Pointed%20Root?certificateRevocationList",
     );
@@ -590,18 +505,12 @@ describe("every extension variant, as openssl reads and verifies it", () => {
   };
   const LEAF_KEY_USAGES = KEY_USAGES.filter((usage) => usage !== "key_cert_sign");
 
-  const issuers = new Map<
-    KeyAlgorithm,
-    Promise<{ pem: string; keys: GeneratedKeyPair; file: string }>
-  >();
+  const issuers = new Map<KeyAlgorithm, Promise<TestCa>>();
   function issuerFor(algorithm: KeyAlgorithm) {
     let issuer = issuers.get(algorithm);
     if (!issuer) {
-      issuer = (async () => {
-        const keys = await generateKeyPair(algorithm);
-        const pem = await rootCa(keys, `Variant Root ${algorithm}`);
-        return { pem, keys, file: scratch.write(`variant-root-${algorithm}.pem`, pem) };
-      })();
+      const name = `Variant Root ${algorithm}`;
+      issuer = makeCa(scratch, name, algorithm, { subject: acme(name) });
       issuers.set(algorithm, issuer);
     }
     return issuer;
@@ -611,26 +520,19 @@ describe("every extension variant, as openssl reads and verifies it", () => {
     issuerAlgorithm: KeyAlgorithm,
     overrides: Partial<CertificateInput>,
     prepared = false,
-  ): Promise<{ pem: string; output: string; verified: ReturnType<typeof verify> }> {
+  ) {
     const issuer = await issuerFor(issuerAlgorithm);
     const keys = await generateKeyPair("EC_prime256v1");
-    const signerInput = {
-      certificatePem: issuer.pem,
-      privateKeyPkcs8: issuer.keys.privateKeyPkcs8,
-      keyAlgorithm: issuer.keys.algorithm,
-    };
-    const pem = await createCertificate({
-      subject: { commonName: "variant.example.com" },
-      publicKeySpki: keys.publicKeySpki,
-      serialNumber: generateSerialNumber(),
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signatureAlgorithm: defaultSignatureAlgorithm(issuerAlgorithm),
-      issuer: prepared ? prepareSigner(signerInput) : signerInput,
-      ...overrides,
-    });
-    const file = scratch.write(`variant-${generateSerialNumber()}.pem`, pem);
-    return { pem, output: text(pem), verified: verify(issuer.file, file) };
+    return issueAndCheck(
+      issuer,
+      certificateInput({
+        subject: { commonName: "variant.example.com" },
+        publicKeySpki: keys.publicKeySpki,
+        signatureAlgorithm: issuer.signatureAlgorithm,
+        issuer: prepared ? prepareSigner(issuer.signer) : issuer.signer,
+        ...overrides,
+      }),
+    );
   }
 
   it.each([

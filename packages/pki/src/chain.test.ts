@@ -2,15 +2,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createCertificate } from "./certificate";
 import { buildChain, verifyIssuedBy } from "./chain";
 import { type GeneratedKeyPair, generateKeyPair } from "./keys";
-import { generateSerialNumber } from "./serial-number";
+import { certificateInput, selfSignedBy, signerInput } from "./testing/fixtures";
 import {
   createScratch,
-  NOT_AFTER,
-  NOT_BEFORE,
-  openssl,
-  opensslDer,
+  opensslCsr,
   opensslOk,
-  VERIFY_AT,
+  opensslPkcs8,
+  opensslSignCsr,
+  opensslVerify,
 } from "./testing/openssl";
 
 const scratch = createScratch();
@@ -28,23 +27,27 @@ async function issue(args: {
   keys?: GeneratedKeyPair;
 }): Promise<Ca> {
   const keys = args.keys ?? (await generateKeyPair("EC_prime256v1"));
-  const pem = await createCertificate({
-    subject: { commonName: args.commonName },
-    publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
-    signatureAlgorithm: "ECDSA-SHA256",
-    issuer: args.issuer
-      ? {
-          certificatePem: args.issuer.pem,
-          privateKeyPkcs8: args.issuer.keys.privateKeyPkcs8,
-          keyAlgorithm: args.issuer.keys.algorithm,
-        }
-      : { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm: keys.algorithm } },
-    ...(args.maxPathLength === undefined ? {} : { ca: { maxPathLength: args.maxPathLength } }),
-  });
+  const pem = await createCertificate(
+    certificateInput({
+      subject: { commonName: args.commonName },
+      publicKeySpki: keys.publicKeySpki,
+      signatureAlgorithm: "ECDSA-SHA256",
+      issuer: args.issuer ? signerInput(args.issuer.pem, args.issuer.keys) : selfSignedBy(keys),
+      ...(args.maxPathLength === undefined ? {} : { ca: { maxPathLength: args.maxPathLength } }),
+    }),
+  );
   return { pem, keys };
+}
+
+/** One of our CAs as the files `openssl x509 -req` signs with, its key converted by openssl. */
+function opensslCaFiles(name: string, ca: Ca) {
+  return {
+    certificateFile: scratch.write(`${name}.pem`, ca.pem),
+    keyFile: scratch.write(
+      `${name}.key`,
+      opensslOk(["pkey", "-inform", "DER"], ca.keys.privateKeyPkcs8),
+    ),
+  };
 }
 
 const hierarchy = (async () => {
@@ -66,16 +69,7 @@ describe("buildChain", () => {
     const rootFile = scratch.write("root.pem", root.pem);
     const untrusted = scratch.write("untrusted.pem", `${inter2.pem}\n${inter1.pem}\n`);
     const leafFile = scratch.write("leaf.pem", leaf.pem);
-    const result = openssl([
-      "verify",
-      "-attime",
-      VERIFY_AT,
-      "-CAfile",
-      rootFile,
-      "-untrusted",
-      untrusted,
-      leafFile,
-    ]);
+    const result = opensslVerify(rootFile, leafFile, { untrusted });
     expect(result.code, result.stderr).toBe(0);
   });
 
@@ -115,28 +109,8 @@ describe("buildChain", () => {
     // createCertificate will not sign with a non-CA, so openssl forges the link.
     const { root, inter1, inter2 } = await hierarchy;
     const notCa = await issue({ commonName: "Not A CA", issuer: inter2 });
-    const notCaFile = scratch.write("not-ca.pem", notCa.pem);
-    const notCaKey = scratch.write(
-      "not-ca.key",
-      opensslOk(["pkey", "-inform", "DER"], notCa.keys.privateKeyPkcs8),
-    );
-    const csr = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch.path("below.key"),
-      "-subj",
-      "/CN=below-not-ca",
-    ]);
-    const below = opensslOk(
-      ["x509", "-req", "-CA", notCaFile, "-CAkey", notCaKey, "-set_serial", "7", "-days", "1"],
-      csr,
-    );
+    const csr = opensslCsr(scratch.path("below.key"), "/CN=below-not-ca");
+    const below = opensslSignCsr(csr, opensslCaFiles("not-ca", notCa), { serial: "7" });
     expect(await verifyIssuedBy(below, notCa.pem)).toBe(true);
     await expect(buildChain(below, [notCa.pem, inter2.pem, inter1.pem, root.pem])).rejects.toThrow(
       /not a CA/,
@@ -146,57 +120,20 @@ describe("buildChain", () => {
   it("enforces pathLen along the path", async () => {
     const { root, inter1, inter2 } = await hierarchy;
     // Inter 2 has pathLen 0, but openssl can still sign a CA under it.
-    const inter2Key = scratch.write(
-      "inter2.key",
-      opensslOk(["pkey", "-inform", "DER"], inter2.keys.privateKeyPkcs8),
-    );
-    const csr = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch.path("too-deep.key"),
-      "-subj",
-      "/CN=Too Deep CA",
-    ]);
+    const csr = opensslCsr(scratch.path("too-deep.key"), "/CN=Too Deep CA");
     const ext = scratch.write(
       "ca.ext",
       "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n",
     );
-    const tooDeep = opensslOk(
-      [
-        "x509",
-        "-req",
-        "-CA",
-        scratch.write("inter2.pem", inter2.pem),
-        "-CAkey",
-        inter2Key,
-        "-set_serial",
-        "9",
-        "-days",
-        "1",
-        "-extfile",
-        ext,
-      ],
-      csr,
-    );
+    const tooDeep = opensslSignCsr(csr, opensslCaFiles("inter2", inter2), {
+      serial: "9",
+      extensionsFile: ext,
+    });
     // The CA itself is fine (nothing below it yet)...
     expect(await buildChain(tooDeep, [inter2.pem, inter1.pem, root.pem])).toHaveLength(3);
     // ...but a certificate under it would put two CAs below Inter 2's pathLen 0... and
     // Inter 1 (pathLen 1) would then have two intermediates below it as well.
-    const tooDeepKey = opensslDer([
-      "pkcs8",
-      "-topk8",
-      "-nocrypt",
-      "-in",
-      scratch.path("too-deep.key"),
-      "-outform",
-      "DER",
-    ]);
+    const tooDeepKey = opensslPkcs8(scratch.path("too-deep.key"));
     const leaf = await issue({
       commonName: "under-too-deep",
       issuer: { pem: tooDeep, keys: { ...inter2.keys, privateKeyPkcs8: tooDeepKey } },

@@ -1,21 +1,19 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
-import { createCertificate } from "./certificate";
 import { parseCertificate } from "./certificate-info";
 import { type CrlInput, createCrl } from "./crl";
 import { generateKeyPair } from "./keys";
 import { decodePem } from "./pem";
 import { REVOCATION_REASONS, type RevocationReason } from "./revocation-reason";
 import { generateSerialNumber } from "./serial-number";
-import type { SignerInput } from "./signer";
+import { makeCa, type TestCa } from "./testing/fixtures";
 import {
   createScratch,
-  NOT_AFTER,
-  NOT_BEFORE,
   openssl,
   opensslDer,
   opensslOk,
-  VERIFY_AT,
+  opensslRoot,
+  opensslVerify,
 } from "./testing/openssl";
 
 const scratch = createScratch();
@@ -39,55 +37,19 @@ const OPENSSL_REASONS: Record<RevocationReason, string> = {
   A_A_COMPROMISE: "AA Compromise",
 };
 
-interface Ca {
-  name: string;
-  signer: SignerInput;
-  file: string;
-  issueLeaf(commonName: string): Promise<{ pem: string; file: string; serialNumber: string }>;
-}
-
-async function makeCa(
+/** A CA whose subject is "O = Acme, CN = `name`" in openssl's words, with leaves to revoke. */
+function makeAcmeCa(
   name: string,
   keyAlgorithm: KeyAlgorithm,
   signatureAlgorithm: SignatureAlgorithm,
-): Promise<Ca> {
-  const keys = await generateKeyPair(keyAlgorithm);
-  const pem = await createCertificate({
+): Promise<TestCa> {
+  return makeCa(scratch, name, keyAlgorithm, {
     subject: { commonName: name, organization: "Acme" },
-    publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
     signatureAlgorithm,
-    issuer: { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm } },
-    ca: { maxPathLength: -1 },
   });
-  const signer = { certificatePem: pem, privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm };
-  const leafKeys = await generateKeyPair("EC_prime256v1");
-  return {
-    name,
-    signer,
-    file: scratch.write(`${name}.pem`, pem),
-    async issueLeaf(commonName) {
-      const leaf = await createCertificate({
-        subject: { commonName },
-        publicKeySpki: leafKeys.publicKeySpki,
-        serialNumber: generateSerialNumber(),
-        notBefore: NOT_BEFORE,
-        notAfter: NOT_AFTER,
-        signatureAlgorithm,
-        issuer: signer,
-      });
-      return {
-        pem: leaf,
-        file: scratch.write(`${name}-${commonName}.pem`, leaf),
-        serialNumber: parseCertificate(leaf).serialNumber,
-      };
-    },
-  };
 }
 
-function crlInput(ca: Ca, signatureAlgorithm: SignatureAlgorithm): CrlInput {
+function crlInput(ca: TestCa, signatureAlgorithm: SignatureAlgorithm): CrlInput {
   return {
     issuer: ca.signer,
     signatureAlgorithm,
@@ -99,7 +61,7 @@ function crlInput(ca: Ca, signatureAlgorithm: SignatureAlgorithm): CrlInput {
 }
 
 /** `openssl crl -text`, which must also verify the signature against the CA. */
-function crlText(ca: Ca, crlFile: string): string {
+function crlText(ca: TestCa, crlFile: string): string {
   const result = openssl(["crl", "-in", crlFile, "-CAfile", ca.file, "-noout", "-text"]);
   expect(result.code, result.stderr + result.stdout).toBe(0);
   // openssl 3.0 reports the signature check on stderr.
@@ -107,18 +69,8 @@ function crlText(ca: Ca, crlFile: string): string {
   return result.stdout;
 }
 
-function verifyWithCrl(ca: Ca, crlFile: string, leafFile: string) {
-  return openssl([
-    "verify",
-    "-attime",
-    VERIFY_AT,
-    "-crl_check",
-    "-CRLfile",
-    crlFile,
-    "-CAfile",
-    ca.file,
-    leafFile,
-  ]);
+function verifyWithCrl(ca: TestCa, crlFile: string, leafFile: string) {
+  return opensslVerify(ca.file, leafFile, { crl: crlFile });
 }
 
 /** A date as openssl prints it: "Dec 15 12:30:00 2034 GMT". */
@@ -142,7 +94,7 @@ describe.each([
   ["EC_prime256v1", "ECDSA-SHA256"],
 ] as const)("a CRL from a %s CA", (keyAlgorithm, signatureAlgorithm) => {
   const fixture = (async () => {
-    const ca = await makeCa(`CRL CA ${keyAlgorithm}`, keyAlgorithm, signatureAlgorithm);
+    const ca = await makeAcmeCa(`CRL CA ${keyAlgorithm}`, keyAlgorithm, signatureAlgorithm);
     const good = await ca.issueLeaf("good");
     const revoked = await ca.issueLeaf("revoked");
     const held = await ca.issueLeaf("held");
@@ -211,7 +163,7 @@ describe.each([
 
 describe("CRL contents", () => {
   const fixture = (async () => {
-    const ca = await makeCa("CRL Contents CA", "EC_secp384r1", "ECDSA-SHA384");
+    const ca = await makeAcmeCa("CRL Contents CA", "EC_secp384r1", "ECDSA-SHA384");
     return { ca, leaf: await ca.issueLeaf("leaf") };
   })();
 
@@ -292,7 +244,7 @@ describe("CRL contents", () => {
 
 describe("CRL refusals", () => {
   const fixture = (async () => {
-    const ca = await makeCa("CRL Refusal CA", "RSA_2048", "RSA-SHA256");
+    const ca = await makeAcmeCa("CRL Refusal CA", "RSA_2048", "RSA-SHA256");
     return { ca, base: crlInput(ca, "RSA-SHA256") };
   })();
 
@@ -370,48 +322,17 @@ describe("CRL refusals", () => {
   });
 
   it("refuses a CA whose KeyUsage lacks cRLSign", async () => {
-    const keyFile = scratch.path("no-crl-sign.key");
-    const certFile = scratch.path("no-crl-sign.pem");
-    opensslOk([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "30",
-      "-subj",
-      "/CN=No CRL Sign",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign",
-    ]);
-    const privateKeyPkcs8 = opensslDer([
-      "pkcs8",
-      "-topk8",
-      "-nocrypt",
-      "-in",
-      keyFile,
-      "-outform",
-      "DER",
-    ]);
+    // Our CAs always have cRLSign, so this one comes from openssl.
+    const noCrlSign = opensslRoot(scratch.dir, "no-crl-sign", {
+      subject: "/CN=No CRL Sign",
+      keyUsage: "keyCertSign",
+    });
     const { base } = await fixture;
     await expect(
       createCrl({
         ...base,
         signatureAlgorithm: "ECDSA-SHA256",
-        issuer: {
-          certificatePem: scratch.read("no-crl-sign.pem").toString("utf8"),
-          privateKeyPkcs8,
-          keyAlgorithm: "EC_prime256v1",
-        },
+        issuer: noCrlSign,
       }),
     ).rejects.toMatchObject({ field: "issuer", message: expect.stringContaining("cRLSign") });
   });

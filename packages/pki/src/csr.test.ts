@@ -3,7 +3,7 @@ import { type CsrInput, createCsr, parseCsr } from "./csr";
 import { PkiError } from "./errors";
 import { generateKeyPair } from "./keys";
 import { decodePem, encodePem } from "./pem";
-import { createScratch, openssl, opensslOk } from "./testing/openssl";
+import { createScratch, openssl, opensslCsr, opensslOk } from "./testing/openssl";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
@@ -98,25 +98,17 @@ describe("createCsr", () => {
 describe("parseCsr", () => {
   it("parses a CSR made by openssl", async () => {
     const keyFile = scratch.path("openssl-csr.key");
-    const csr = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
+    const csr = opensslCsr(
       keyFile,
-      "-subj",
       "/C=US/ST=California/L=San Francisco/O=Example Corp/OU=Web/CN=www.example.com",
-      "-addext",
-      "subjectAltName=DNS:www.example.com,DNS:example.com,IP:203.0.113.7,email:web@example.com",
-      "-addext",
-      "keyUsage=critical,digitalSignature",
-      "-addext",
-      "extendedKeyUsage=serverAuth,1.2.3.4",
-    ]);
+      {
+        extensions: [
+          "subjectAltName=DNS:www.example.com,DNS:example.com,IP:203.0.113.7,email:web@example.com",
+          "keyUsage=critical,digitalSignature",
+          "extendedKeyUsage=serverAuth,1.2.3.4",
+        ],
+      },
+    );
     const parsed = await parseCsr(csr);
     expect(parsed.subject).toEqual({
       country: "US",
@@ -171,19 +163,7 @@ describe("parseCsr", () => {
     ["a repeated attribute", "/OU=a/OU=b/CN=x", /more than once/],
     ["a control character", "/CN=a\x07b", /control characters/],
   ])("rejects a subject with %s", async (_, subject, message) => {
-    const csr = openssl([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch.path("rejected.key"),
-      "-subj",
-      subject,
-    ]).stdout;
+    const csr = opensslCsr(scratch.path("rejected.key"), subject);
     expect(csr).toContain("BEGIN CERTIFICATE REQUEST");
     const attempt = parseCsr(csr);
     await expect(attempt).rejects.toMatchObject({ field: "csr" });
@@ -191,45 +171,13 @@ describe("parseCsr", () => {
   });
 
   it("rejects unsupported keys and SAN types", async () => {
-    const rsa1024 = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "rsa:1024",
-      "-nodes",
-      "-keyout",
-      scratch.path("rsa1024.key"),
-      "-subj",
-      "/CN=weak",
-    ]);
+    const rsa1024 = opensslCsr(scratch.path("rsa1024.key"), "/CN=weak", { key: "rsa:1024" });
     await expect(parseCsr(rsa1024)).rejects.toThrow(/unsupported public key/);
-    const ed25519 = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ed25519",
-      "-nodes",
-      "-keyout",
-      scratch.path("ed.key"),
-      "-subj",
-      "/CN=edwards",
-    ]);
+    const ed25519 = opensslCsr(scratch.path("ed.key"), "/CN=edwards", { key: "ed25519" });
     await expect(parseCsr(ed25519)).rejects.toMatchObject({ field: "csr" });
-    const otherName = opensslOk([
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      scratch.path("other.key"),
-      "-subj",
-      "/CN=x",
-      "-addext",
-      "subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:x@example.com",
-    ]);
+    const otherName = opensslCsr(scratch.path("other.key"), "/CN=x", {
+      extensions: ["subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:x@example.com"],
+    });
     await expect(parseCsr(otherName)).rejects.toThrow(/otherName/);
   });
 

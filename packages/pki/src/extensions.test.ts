@@ -12,6 +12,7 @@ import {
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
 } from "./extensions";
+import { keyUsageFlags } from "./testing/x509-reference";
 import {
   type AltName,
   EXTENDED_KEY_USAGE_OIDS,
@@ -34,11 +35,6 @@ function hex(der: Buffer): string {
 function extensionValue(extension: Buffer | undefined): Buffer {
   const [read] = readExtensions(readOnly(encodeSequence([extension as Buffer])));
   return read?.value as Buffer;
-}
-
-// x509.KeyUsageFlags puts RFC 5280 bit n at 1 << n, and KEY_USAGES is in bit order.
-function flags(usages: readonly KeyUsage[]): number {
-  return usages.reduce((sum, usage) => sum | (1 << KEY_USAGES.indexOf(usage)), 0);
 }
 
 // Every subset of the key usages a leaf may carry (keyCertSign is for CAs only).
@@ -66,7 +62,7 @@ describe("extension encodings match @peculiar/x509 byte for byte", () => {
       expect(hex(keyUsage as Buffer)).toBe(
         x509Der(
           new x509.KeyUsagesExtension(
-            flags(["key_cert_sign", "crl_sign", "digital_signature"]),
+            keyUsageFlags(["key_cert_sign", "crl_sign", "digital_signature"]),
             true,
           ),
         ),
@@ -86,7 +82,7 @@ describe("extension encodings match @peculiar/x509 byte for byte", () => {
     for (const usages of KEY_USAGE_SUBSETS) {
       const [, keyUsage] = leafExtensions(usages, []);
       expect(hex(keyUsage as Buffer), usages.join(",")).toBe(
-        x509Der(new x509.KeyUsagesExtension(flags(usages), true)),
+        x509Der(new x509.KeyUsagesExtension(keyUsageFlags(usages), true)),
       );
       expect(decodeKeyUsage(extensionValue(keyUsage)).sort()).toEqual([...usages].sort());
     }

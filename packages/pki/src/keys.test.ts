@@ -10,19 +10,11 @@ import {
   privateKeyMatchesPublicKey,
   privateKeyPem,
 } from "./keys";
-import { createScratch, opensslDer, opensslOk } from "./testing/openssl";
+import { createScratch, opensslDer, opensslOk, opensslPkcs8 } from "./testing/openssl";
+import { thrown } from "./testing/thrown";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
 
 const OPENSSL_DESCRIPTION: Record<KeyAlgorithm, RegExp> = {
   RSA_2048: /Private-Key: \(2048 bit, 2 primes\)/,
@@ -230,7 +222,7 @@ describe("privateKeyPem's structural check", () => {
       expect(privateKeyPem(keys.privateKeyPkcs8)).toContain("BEGIN PRIVATE KEY");
     }
     const file = scratch.write("ed.key", opensslOk(["genpkey", "-algorithm", "ed25519"]));
-    const der = opensslDer(["pkcs8", "-topk8", "-nocrypt", "-in", file, "-outform", "DER"]);
+    const der = opensslPkcs8(file);
     expect(privateKeyPem(der)).toContain("BEGIN PRIVATE KEY");
   });
 

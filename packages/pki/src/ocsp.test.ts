@@ -1,10 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
-import { createCertificate } from "./certificate";
 import { parseCertificate } from "./certificate-info";
 import { contextTag, encodeElement, encodeOid, encodeSequence, TAG } from "./der";
-import { generateKeyPair } from "./keys";
 import {
   createOcspResponse,
   issuerMatches,
@@ -16,16 +13,9 @@ import {
 } from "./ocsp";
 import { decodePem } from "./pem";
 import type { RevocationReason } from "./revocation-reason";
-import { generateSerialNumber } from "./serial-number";
-import type { SignerInput } from "./signer";
-import {
-  createScratch,
-  NOT_AFTER,
-  NOT_BEFORE,
-  openssl,
-  opensslOk,
-  VERIFY_AT,
-} from "./testing/openssl";
+import { makeCa, type TestCa, type TestLeaf } from "./testing/fixtures";
+import { createScratch, openssl, opensslOk, VERIFY_AT } from "./testing/openssl";
+import { thrown } from "./testing/thrown";
 
 const scratch = createScratch();
 afterAll(() => scratch.remove());
@@ -38,66 +28,10 @@ const REVOKED_AT = new Date("2034-12-15T12:30:00Z");
 // (about 31 years) keeps the fixed 2035 times from drawing a "Status times invalid" warning.
 const VALIDITY_PERIOD = "1000000000";
 
-interface Leaf {
-  pem: string;
-  file: string;
-  serialNumber: string;
-}
-
-interface Ca {
-  pem: string;
-  file: string;
-  signer: SignerInput;
-  signatureAlgorithm: SignatureAlgorithm;
-  issueLeaf(name: string): Promise<Leaf>;
-}
-
-async function makeCa(
-  name: string,
-  keyAlgorithm: KeyAlgorithm,
-  signatureAlgorithm: SignatureAlgorithm,
-): Promise<Ca> {
-  const keys = await generateKeyPair(keyAlgorithm);
-  const pem = await createCertificate({
-    subject: { commonName: name },
-    publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
-    signatureAlgorithm,
-    issuer: { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm } },
-    ca: { maxPathLength: -1 },
-  });
-  const signer = { certificatePem: pem, privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm };
-  const leafKeys = await generateKeyPair("EC_prime256v1");
-  return {
-    pem,
-    file: scratch.write(`${name}.pem`, pem),
-    signer,
-    signatureAlgorithm,
-    async issueLeaf(leafName) {
-      const leaf = await createCertificate({
-        subject: { commonName: leafName },
-        publicKeySpki: leafKeys.publicKeySpki,
-        serialNumber: generateSerialNumber(),
-        notBefore: NOT_BEFORE,
-        notAfter: NOT_AFTER,
-        signatureAlgorithm,
-        issuer: signer,
-      });
-      return {
-        pem: leaf,
-        file: scratch.write(`${name}-${leafName}.pem`, leaf),
-        serialNumber: parseCertificate(leaf).serialNumber,
-      };
-    },
-  };
-}
-
 let requestCount = 0;
 
 /** A request as `openssl ocsp` writes it, for `leaves` under `ca`. */
-function opensslRequest(ca: Ca, leaves: Leaf[], options: string[] = ["-no_nonce"]): Buffer {
+function opensslRequest(ca: TestCa, leaves: TestLeaf[], options: string[] = ["-no_nonce"]): Buffer {
   const name = `request-${++requestCount}.der`;
   const file = scratch.path(name);
   // Options first: a digest option only applies to the -cert options after it.
@@ -114,7 +48,7 @@ function opensslRequest(ca: Ca, leaves: Leaf[], options: string[] = ["-no_nonce"
 }
 
 function answer(
-  ca: Ca,
+  ca: TestCa,
   responses: OcspResponseInput["responses"],
   extra: Partial<OcspResponseInput> = {},
 ): Promise<Buffer> {
@@ -136,7 +70,12 @@ function single(
 }
 
 /** openssl's verdict on `response` for `leaves`, which it also verifies against the CA. */
-function check(ca: Ca, response: Buffer, leaves: Leaf[], options: string[] = ["-no_nonce"]) {
+function check(
+  ca: TestCa,
+  response: Buffer,
+  leaves: TestLeaf[],
+  options: string[] = ["-no_nonce"],
+) {
   return openssl([
     "ocsp",
     ...options,
@@ -168,7 +107,9 @@ describe.each([
   ["EC_secp384r1", "ECDSA-SHA384"],
 ] as const)("OCSP for a %s CA", (keyAlgorithm, signatureAlgorithm) => {
   const fixture = (async () => {
-    const ca = await makeCa(`OCSP CA ${keyAlgorithm}`, keyAlgorithm, signatureAlgorithm);
+    const ca = await makeCa(scratch, `OCSP CA ${keyAlgorithm}`, keyAlgorithm, {
+      signatureAlgorithm,
+    });
     const leaf = await ca.issueLeaf("leaf");
     const request = parseOcspRequest(opensslRequest(ca, [leaf]));
     return { ca, leaf, request, entry: request.requests[0] };
@@ -231,8 +172,8 @@ describe.each([
 
 describe("OCSP details", () => {
   const fixture = (async () => {
-    const ca = await makeCa("OCSP Detail CA", "EC_prime256v1", "ECDSA-SHA256");
-    const other = await makeCa("OCSP Other CA", "EC_prime256v1", "ECDSA-SHA256");
+    const ca = await makeCa(scratch, "OCSP Detail CA", "EC_prime256v1");
+    const other = await makeCa(scratch, "OCSP Other CA", "EC_prime256v1");
     return {
       ca,
       other,
@@ -391,15 +332,6 @@ describe("OCSP details", () => {
   });
 });
 
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
-
 // Hand-built requests, for shapes openssl will not write.
 function request(certIds: Buffer[], extensions?: Buffer[]): Buffer {
   const requestList = encodeSequence(certIds.map((certId) => encodeSequence([certId])));
@@ -446,7 +378,7 @@ describe("parseOcspRequest", () => {
   });
 
   it("refuses garbage with PkiError on ocspRequest", async () => {
-    const ca = await makeCa("OCSP Garbage CA", "EC_prime256v1", "ECDSA-SHA256");
+    const ca = await makeCa(scratch, "OCSP Garbage CA", "EC_prime256v1");
     const leaf = await ca.issueLeaf("leaf");
     const real = opensslRequest(ca, [leaf]);
     // SHA-1's OID with its last arc changed: 1.3.14.3.2.27 is no hash.

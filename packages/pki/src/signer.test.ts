@@ -3,17 +3,17 @@ import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { type CertificateInput, createCertificate } from "./certificate";
 import { parseCertificate } from "./certificate-info";
 import { createCrl } from "./crl";
-import { type GeneratedKeyPair, generateKeyPair } from "./keys";
+import { generateKeyPair } from "./keys";
 import { createOcspResponse, parseOcspRequest } from "./ocsp";
 import { generateSerialNumber } from "./serial-number";
-import { type PreparedSigner, prepareSigner, type SignerInput } from "./signer";
+import { type PreparedSigner, prepareSigner } from "./signer";
+import { certificateInput, makeCa } from "./testing/fixtures";
 import {
   createScratch,
-  NOT_AFTER,
-  NOT_BEFORE,
   openssl,
-  opensslDer,
   opensslOk,
+  opensslRoot,
+  opensslVerify,
   VERIFY_AT,
 } from "./testing/openssl";
 
@@ -23,27 +23,15 @@ afterAll(() => scratch.remove());
 const AT = new Date(Number(VERIFY_AT) * 1000);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function rootCa(
+function rootCa(
   keyAlgorithm: KeyAlgorithm,
   signatureAlgorithm: SignatureAlgorithm,
   maxPathLength = -1,
-): Promise<{ input: SignerInput; keys: GeneratedKeyPair; file: string }> {
-  const keys = await generateKeyPair(keyAlgorithm);
-  const certificatePem = await createCertificate({
-    subject: { commonName: `Prepared Root ${keyAlgorithm} ${maxPathLength}` },
-    publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
+) {
+  return makeCa(scratch, `Prepared Root ${keyAlgorithm} ${maxPathLength}`, keyAlgorithm, {
     signatureAlgorithm,
-    issuer: { selfSigned: { privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm } },
-    ca: { maxPathLength },
+    maxPathLength,
   });
-  return {
-    input: { certificatePem, privateKeyPkcs8: keys.privateKeyPkcs8, keyAlgorithm },
-    keys,
-    file: scratch.write(`prepared-root-${generateSerialNumber()}.pem`, certificatePem),
-  };
 }
 
 async function leafInput(
@@ -51,47 +39,12 @@ async function leafInput(
   signatureAlgorithm: SignatureAlgorithm,
 ): Promise<CertificateInput> {
   const keys = await generateKeyPair("EC_prime256v1");
-  return {
+  return certificateInput({
     subject: { commonName: "prepared.example.com" },
     publicKeySpki: keys.publicKeySpki,
-    serialNumber: generateSerialNumber(),
-    notBefore: NOT_BEFORE,
-    notAfter: NOT_AFTER,
     signatureAlgorithm,
     issuer,
-  };
-}
-
-/** A root made by openssl with exactly these key usages, for duties our roots always have. */
-function opensslRoot(name: string, keyUsage: string): SignerInput {
-  const keyFile = scratch.path(`${name}.key`);
-  const certificateFile = scratch.path(`${name}.pem`);
-  opensslOk([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    keyFile,
-    "-out",
-    certificateFile,
-    "-days",
-    "36500",
-    "-subj",
-    `/CN=${name}`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    `keyUsage=critical,${keyUsage}`,
-  ]);
-  return {
-    certificatePem: scratch.read(`${name}.pem`).toString("utf8"),
-    privateKeyPkcs8: opensslDer(["pkcs8", "-topk8", "-nocrypt", "-in", keyFile, "-outform", "DER"]),
-    keyAlgorithm: "EC_prime256v1",
-  };
+  });
 }
 
 describe.each([
@@ -100,21 +53,17 @@ describe.each([
 ] as const)("a prepared %s signer", (keyAlgorithm, signatureAlgorithm) => {
   const fixture = (async () => {
     const root = await rootCa(keyAlgorithm, signatureAlgorithm);
-    return { ...root, signer: prepareSigner(root.input) };
+    return { file: root.file, signer: prepareSigner(root.signer) };
   })();
 
   it("signs many certificates that openssl verifies", async () => {
     const { signer, file } = await fixture;
     for (let i = 0; i < 3; i++) {
       const pem = await createCertificate(await leafInput(signer, signatureAlgorithm));
-      const result = openssl([
-        "verify",
-        "-attime",
-        VERIFY_AT,
-        "-CAfile",
+      const result = opensslVerify(
         file,
         scratch.write(`prepared-leaf-${keyAlgorithm}-${i}.pem`, pem),
-      ]);
+      );
       expect(result.code, result.stderr + result.stdout).toBe(0);
     }
   });
@@ -179,7 +128,7 @@ describe("prepareSigner", () => {
   const fixture = rootCa("EC_prime256v1", "ECDSA-SHA256");
 
   it("returns a frozen signer, the same for the same input", async () => {
-    const { input, keys } = await fixture;
+    const { signer: input, keys } = await fixture;
     const a = prepareSigner(input);
     const b = prepareSigner({ ...input, privateKeyPkcs8: Buffer.from(input.privateKeyPkcs8) });
     expect(Object.isFrozen(a)).toBe(true);
@@ -203,7 +152,7 @@ describe("prepareSigner", () => {
   });
 
   it("checks the key against the certificate once, naming the field", async () => {
-    const { input } = await fixture;
+    const { signer: input } = await fixture;
     const stranger = await generateKeyPair("EC_prime256v1");
     expect(() => prepareSigner({ ...input, privateKeyPkcs8: stranger.privateKeyPkcs8 })).toThrow(
       expect.objectContaining({
@@ -230,7 +179,7 @@ describe("prepareSigner", () => {
   });
 
   it("leaves each duty to be checked at use", async () => {
-    const { input } = await fixture;
+    const { signer: input } = await fixture;
     const leafKeys = await generateKeyPair("EC_prime256v1");
     // A leaf prepares (its key matches), but signs nothing.
     const leafSigner = prepareSigner({
@@ -267,8 +216,11 @@ describe("prepareSigner", () => {
       }),
     ).rejects.toMatchObject({ field: "signer", message: expect.stringContaining("not a CA") });
 
-    // keyCertSign without cRLSign: certificates yes, CRLs no; and the other way round.
-    const certifier = prepareSigner(opensslRoot("Certifier Only", "keyCertSign"));
+    // keyCertSign without cRLSign: certificates yes, CRLs no; and the other way round. Our
+    // roots always have both, so these come from openssl.
+    const certifier = prepareSigner(
+      opensslRoot(scratch.dir, "Certifier Only", { keyUsage: "keyCertSign" }),
+    );
     await expect(createCertificate(await leafInput(certifier, "ECDSA-SHA256"))).resolves.toContain(
       "BEGIN CERTIFICATE",
     );
@@ -277,7 +229,9 @@ describe("prepareSigner", () => {
       message:
         "the issuer certificate is not a CA allowed to sign CRLs (needs CA:TRUE and cRLSign)",
     });
-    const crlSigner = prepareSigner(opensslRoot("CRL Signer Only", "cRLSign"));
+    const crlSigner = prepareSigner(
+      opensslRoot(scratch.dir, "CRL Signer Only", { keyUsage: "cRLSign" }),
+    );
     await expect(createCrl({ ...crl, issuer: crlSigner })).resolves.toHaveProperty("pem");
     await expect(
       createCertificate(await leafInput(crlSigner, "ECDSA-SHA256")),
@@ -285,7 +239,7 @@ describe("prepareSigner", () => {
   });
 
   it("keeps pathLen 0 from issuing CA certificates", async () => {
-    const { input } = await rootCa("EC_prime256v1", "ECDSA-SHA256", 0);
+    const { signer: input } = await rootCa("EC_prime256v1", "ECDSA-SHA256", 0);
     const signer = prepareSigner(input);
     const leaf = await leafInput(signer, "ECDSA-SHA256");
     await expect(createCertificate(leaf)).resolves.toContain("BEGIN CERTIFICATE");
@@ -295,14 +249,14 @@ describe("prepareSigner", () => {
   });
 
   it("checks the signature algorithm against the prepared key", async () => {
-    const signer = prepareSigner((await fixture).input);
+    const signer = prepareSigner((await fixture).signer);
     await expect(createCertificate(await leafInput(signer, "RSA-SHA256"))).rejects.toMatchObject({
       field: "signatureAlgorithm",
     });
   });
 
   it("does not take a look-alike object for a prepared signer", async () => {
-    const signer = prepareSigner((await fixture).input);
+    const signer = prepareSigner((await fixture).signer);
     const lookAlike = { ...signer } as PreparedSigner;
     await expect(
       createCertificate(await leafInput(lookAlike, "ECDSA-SHA256")),
@@ -310,7 +264,7 @@ describe("prepareSigner", () => {
   });
 
   it("as a SignerInput, still complains about the duty before the key", async () => {
-    const { input } = await fixture;
+    const { signer: input } = await fixture;
     const leafPem = await createCertificate(await leafInput(input, "ECDSA-SHA256"));
     const stranger = await generateKeyPair("EC_prime256v1");
     await expect(

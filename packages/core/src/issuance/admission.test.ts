@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RateLimitedError } from "../errors";
-import { createAdmission } from "./admission";
+import { type AdmissionOptions, createAdmission } from "./admission";
 
 const principal = { tokenId: "t1", scopes: [] };
 
@@ -23,6 +23,20 @@ const noRedis = {
   },
 };
 
+/** An admission with no token rate limit, so only the queue depth can refuse. */
+function admission(
+  queue: ReturnType<typeof fakeQueue>,
+  options: Pick<AdmissionOptions, "maxQueueDepth" | "depthMaxAgeMs" | "now">,
+) {
+  return createAdmission({
+    queue,
+    redis: noRedis as never,
+    prefix: "{t}",
+    defaultTokenRate: 0,
+    ...options,
+  });
+}
+
 function clock() {
   let t = 0;
   return { now: () => t, advance: (ms: number) => (t += ms) };
@@ -32,15 +46,7 @@ describe("admission", () => {
   it("reads the depth once per depthMaxAgeMs, counting its own admissions on top", async () => {
     const queue = fakeQueue(0);
     const c = clock();
-    const admit = createAdmission({
-      queue,
-      redis: noRedis as never,
-      prefix: "{t}",
-      maxQueueDepth: 100,
-      defaultTokenRate: 0,
-      depthMaxAgeMs: 100,
-      now: c.now,
-    });
+    const admit = admission(queue, { maxQueueDepth: 100, depthMaxAgeMs: 100, now: c.now });
     for (let i = 0; i < 10; i++) await admit(principal);
     expect(queue.reads).toBe(1);
     c.advance(100);
@@ -51,15 +57,7 @@ describe("admission", () => {
   it("refuses at the limit within one read's lifetime, re-reading before it refuses", async () => {
     const queue = fakeQueue(0);
     const c = clock();
-    const admit = createAdmission({
-      queue,
-      redis: noRedis as never,
-      prefix: "{t}",
-      maxQueueDepth: 3,
-      defaultTokenRate: 0,
-      depthMaxAgeMs: 100,
-      now: c.now,
-    });
+    const admit = admission(queue, { maxQueueDepth: 3, depthMaxAgeMs: 100, now: c.now });
     for (let i = 0; i < 3; i++) await admit(principal);
     // Our three are in the queue now: the re-read confirms it, and the fourth is refused.
     queue.depth = 3;
@@ -76,15 +74,7 @@ describe("admission", () => {
 
   it("an estimate made only of our own admissions is checked against Redis before refusing", async () => {
     const queue = fakeQueue(0);
-    const admit = createAdmission({
-      queue,
-      redis: noRedis as never,
-      prefix: "{t}",
-      maxQueueDepth: 2,
-      defaultTokenRate: 0,
-      depthMaxAgeMs: 60_000,
-      now: clock().now,
-    });
+    const admit = admission(queue, { maxQueueDepth: 2, depthMaxAgeMs: 60_000, now: clock().now });
     await admit(principal);
     await admit(principal);
     // A worker took both jobs already: Redis says 0, so the third is admitted.
@@ -94,28 +84,14 @@ describe("admission", () => {
 
   it("concurrent submissions share one read", async () => {
     const queue = fakeQueue(5);
-    const admit = createAdmission({
-      queue,
-      redis: noRedis as never,
-      prefix: "{t}",
-      maxQueueDepth: 100,
-      defaultTokenRate: 0,
-      now: clock().now,
-    });
+    const admit = admission(queue, { maxQueueDepth: 100, now: clock().now });
     await Promise.all(Array.from({ length: 20 }, () => admit(principal)));
     expect(queue.reads).toBe(1);
   });
 
   it("with depthMaxAgeMs 0 reads the depth for every submission", async () => {
     const queue = fakeQueue(0);
-    const admit = createAdmission({
-      queue,
-      redis: noRedis as never,
-      prefix: "{t}",
-      maxQueueDepth: 100,
-      defaultTokenRate: 0,
-      depthMaxAgeMs: 0,
-    });
+    const admit = admission(queue, { maxQueueDepth: 100, depthMaxAgeMs: 0 });
     for (let i = 0; i < 3; i++) await admit(principal);
     expect(queue.reads).toBe(3);
   });
