@@ -26,7 +26,7 @@ export function createGroupCommit<I, O>(
       if (outputs.length !== batch.length) {
         throw new Error(`group commit: ${outputs.length} answers for ${batch.length} inputs`);
       }
-      batch.forEach((call, i) => call.resolve(outputs[i] as O));
+      for (const [i, call] of batch.entries()) call.resolve(outputs[i] as O);
     } catch (error) {
       if (batch.length === 1) batch[0]?.reject(error);
       else await Promise.all(batch.map((call) => settle([call])));

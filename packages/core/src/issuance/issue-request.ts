@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { certificateAuthorities, certificateProfiles, certificateRequests } from "@certq/db";
+import { certificateRequests } from "@certq/db";
 import {
   certificateTime,
   createCertificate,
@@ -7,7 +7,7 @@ import {
   generateSerialNumber,
   parseCsr,
 } from "@certq/pki";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { createCaSignerCache } from "../cas/ca-signer-cache";
 import { assertCaCanSign } from "../cas/find-ca";
 import { requestParamsSchema } from "../certificate-requests/request-schemas";
