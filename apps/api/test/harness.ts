@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import {
   createAdmission,
+  createCaSignerCache,
   createIssuanceClient,
   createIssuanceQueue,
   createMaintenanceQueue,
@@ -100,16 +101,18 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       },
     }),
   });
+  const kek = randomBytes(32);
   const ctx: ServiceContext = {
     db: db.db,
     log,
-    kek: randomBytes(32),
+    kek,
     now: () => new Date(),
     publicUrl: "http://certq.test:8080",
     tokenCache: options.tokenCacheMs
       ? createTokenCache({ ttlMs: options.tokenCacheMs })
       : undefined,
     lookups: createSharedLookups(db.db),
+    signers: createCaSignerCache(kek),
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");

@@ -1,5 +1,6 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
+import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
 import type { TokenCache } from "./tokens/token-cache";
@@ -20,6 +21,8 @@ export interface ServiceContext {
    * without them each call queries alone.
    */
   lookups?: SharedLookups;
+  /** CAs prepared to sign (see createCaSignerCache); without it each signature prepares anew. */
+  signers?: CaSignerCache;
 }
 
 export interface SharedLookups {

@@ -1,6 +1,7 @@
 export * from "./auth/principal";
 export * from "./auth/scopes";
 export * from "./cas/ca-schemas";
+export * from "./cas/ca-signer-cache";
 export * from "./cas/create-ca";
 export * from "./cas/import-ca-certificate";
 export * from "./cas/read-cas";

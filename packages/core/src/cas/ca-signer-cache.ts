@@ -1,5 +1,6 @@
 import type { CertificateAuthorityRow } from "@certq/db";
 import { joinPem, type PreparedSigner, prepareSigner, splitPemBundle } from "@certq/pki";
+import type { ServiceContext } from "../context";
 import { loadCaSigner } from "./ca-key";
 
 /** A CA ready to sign leaves, and the chain its leaves are served with. */
@@ -71,4 +72,9 @@ export function createCaSignerCache(kek: Buffer, maxEntries = 64): CaSignerCache
       return entries.size;
     },
   };
+}
+
+/** The CA's signer: from the process's cache when it has one, else prepared for this use. */
+export function caSigner(ctx: Pick<ServiceContext, "kek" | "signers">, ca: SigningCaRow) {
+  return ctx.signers?.get(ca).signer ?? prepareSigner(loadCaSigner(ctx.kek, ca));
 }

@@ -56,7 +56,7 @@ export function createIssuer(options: {
 }): Issuer {
   const { ctx } = options;
   const keySource = options.keySource ?? generateKeyPair;
-  const signers = createCaSignerCache(ctx.kek);
+  const signers = ctx.signers ?? createCaSignerCache(ctx.kek);
   const recordIssuance = createIssuanceRecorder(ctx.db);
   const loadRequest = createIssuanceLoader(ctx.db);
 

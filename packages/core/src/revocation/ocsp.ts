@@ -9,7 +9,7 @@ import {
   type RevocationReason,
 } from "@certq/pki";
 import { and, eq, isNotNull } from "drizzle-orm";
-import { loadCaSigner } from "../cas/ca-key";
+import { caSigner } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
 
 /** How long a relying party may cache an OCSP answer. */
@@ -75,7 +75,7 @@ export async function answerOcsp(args: {
       };
     }),
   );
-  const signer = loadCaSigner(ctx.kek, ca);
+  const signer = caSigner(ctx, ca);
   return createOcspResponse({
     signer,
     signatureAlgorithm: defaultSignatureAlgorithm(signer.keyAlgorithm),

@@ -7,6 +7,7 @@ import {
   resolveKek,
 } from "@certq/config";
 import { createDatabase, migrateDatabase } from "@certq/db";
+import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
 import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
@@ -42,6 +43,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     tokenCache:
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
     lookups: createSharedLookups(database.db),
+    signers: createCaSignerCache(kek),
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return { config, log, ctx, close: database.close };
