@@ -38,7 +38,7 @@ describe("createGroupCommit", () => {
 
   it("caps a batch at maxBatch", async () => {
     const { run, batches, release } = controlledRun();
-    const call = createGroupCommit(run, 2);
+    const call = createGroupCommit(run, { maxBatch: 2 });
     const calls = [call(1), call(2), call(3), call(4)];
     for (let i = 0; i < 3; i++) {
       await tick();
@@ -73,6 +73,33 @@ describe("createGroupCommit", () => {
   });
 });
 
+describe("createGroupCommit when a batch hangs", () => {
+  it("lets the next batch start beside it after stallMs", async () => {
+    const batches: number[][] = [];
+    const finish = new Map<number, () => void>();
+    const call = createGroupCommit(
+      (inputs: number[]) => {
+        batches.push(inputs);
+        return new Promise<number[]>((resolve) => {
+          finish.set(inputs[0] as number, () => resolve(inputs.map((n) => n * 10)));
+        });
+      },
+      { stallMs: 50 },
+    );
+    const hung = call(1);
+    const waiting = [call(2), call(3)];
+    await tick();
+    expect(batches).toEqual([[1]]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // The first batch is still running; the waiting calls went ahead together.
+    expect(batches).toEqual([[1], [2, 3]]);
+    finish.get(2)?.();
+    expect(await Promise.all(waiting)).toEqual([20, 30]);
+    finish.get(1)?.();
+    expect(await hung).toBe(10);
+  });
+});
+
 describe("createBatchedLookup", () => {
   it("answers each key from one query's rows, whatever their order; undefined when missing", async () => {
     const queries: string[][] = [];
@@ -87,10 +114,9 @@ describe("createBatchedLookup", () => {
       keyOf: (row) => row.key,
       toValue: (row) => row.value,
     });
-    const first = lookUp("a");
-    const rest = [lookUp("b"), lookUp("missing"), lookUp("c")];
-    expect(await first).toBe("A");
-    expect(await Promise.all(rest)).toEqual(["B", undefined, "C"]);
+    // The first runs at once, alone; the others wait for it and go together.
+    const keys = ["a", "b", "missing", "c"];
+    expect(await Promise.all(keys.map(lookUp))).toEqual(["A", "B", undefined, "C"]);
     expect(queries).toEqual([["a"], ["b", "missing", "c"]]);
   });
 });

@@ -6,18 +6,22 @@ interface Pending<I, O> {
 }
 
 /**
- * Coalesces concurrent calls into batches, the way a database groups commits: the first call
- * runs at once, alone; calls made while a batch is running wait and go together in the next
- * one (at most maxBatch). So an idle caller pays no added latency, and a busy one pays one
- * round trip and one commit per batch instead of per call. `run` answers each input in order.
- * When a batch of several fails, each of its inputs is retried alone, so one bad input cannot
- * fail the others.
+ * Coalesces concurrent calls into batches, the way a database groups commits: a call runs at
+ * once when no batch is running; calls made while one runs wait and go together in the next
+ * (at most maxBatch). So an idle caller pays no added latency, and a busy one pays one round
+ * trip and one commit per batch instead of per call. A batch still running after stallMs (a
+ * hung connection) stops holding the others back: the next one starts beside it. `run`
+ * answers each input in order. When a batch of several fails, each of its inputs is retried
+ * alone, so one bad input cannot fail the others.
  */
 export function createGroupCommit<I, O>(
   run: (inputs: I[]) => Promise<O[]>,
-  maxBatch = 64,
+  options: { maxBatch?: number; stallMs?: number } = {},
 ): (input: I) => Promise<O> {
+  const { maxBatch = 64, stallMs = 1_000 } = options;
   const waiting: Pending<I, O>[] = [];
+  // One batch at a time makes the biggest batches: measured, two or four in flight cost a
+  // quarter of end-to-end throughput in smaller batches and more commits.
   let running = false;
 
   async function settle(batch: Pending<I, O>[]): Promise<void> {
@@ -33,19 +37,25 @@ export function createGroupCommit<I, O>(
     }
   }
 
-  async function drain(): Promise<void> {
+  function next(): void {
+    if (running || waiting.length === 0) return;
     running = true;
-    try {
-      while (waiting.length > 0) await settle(waiting.splice(0, maxBatch));
-    } finally {
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      clearTimeout(stalled);
       running = false;
-    }
+      next();
+    };
+    const stalled = setTimeout(release, stallMs);
+    void settle(waiting.splice(0, maxBatch)).finally(release);
   }
 
   return (input) =>
     new Promise<O>((resolve, reject) => {
       waiting.push({ input, resolve, reject });
-      if (!running) void drain();
+      next();
     });
 }
 
