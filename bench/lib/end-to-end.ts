@@ -41,6 +41,7 @@ export async function runEndToEnd(args: {
   const { stack } = args;
   const tag = args.label.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
   const profileId = await stack.createProfile(`bench-${tag}-${Date.now().toString(36)}`);
+  await stack.settleDatabase();
   const watch = new IssuedWatch(stack.db, profileId, Date.now());
   const send = certqSubmitter({ api: stack.api, profileId, keyAlgorithm: args.keyAlgorithm, tag });
   const {

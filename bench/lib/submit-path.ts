@@ -51,6 +51,7 @@ export async function runSubmitClosed(args: {
     keyAlgorithm: "EC_prime256v1",
     tag: "submit-closed",
   });
+  await args.stack.settleDatabase();
   const { value: samples, cpuMs } = await withCpu(args.stack, () =>
     closedLoop({ count: args.count, concurrency: args.concurrency, send }),
   );
@@ -70,6 +71,7 @@ export async function runSubmitOpen(args: {
     keyAlgorithm: "EC_prime256v1",
     tag: "submit-open",
   });
+  await args.stack.settleDatabase();
   const { value: samples, cpuMs } = await withCpu(args.stack, () =>
     openLoop({ rate: args.rate, seconds: args.seconds, send }),
   );
