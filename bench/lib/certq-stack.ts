@@ -197,11 +197,12 @@ export class CertqStack {
   }
 
   /**
-   * VACUUM ANALYZE the bench database, so autovacuum does not wake up in the middle of the
-   * next measured run over the rows the previous runs inserted.
+   * VACUUM ANALYZE the bench database and CHECKPOINT, so neither autovacuum over the rows the
+   * previous runs inserted nor a checkpoint of their WAL lands inside the next measured run.
    */
   async settleDatabase(): Promise<void> {
     await this.db.sql`vacuum (analyze)`;
+    await this.db.sql`checkpoint`;
   }
 
   /** The running workers' process IDs (the end-to-end runs read their CPU time). */
