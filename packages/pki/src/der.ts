@@ -126,7 +126,7 @@ function lengthOctets(length: number): number {
  * One element holding `contents` one after another. Written into a single buffer: a
  * certificate is some fifty small elements, and concat-then-wrap allocated each twice.
  */
-export function encodeConstructed(tag: number, contents: readonly Buffer[]): Buffer {
+function encodeConstructed(tag: number, contents: readonly Buffer[]): Buffer {
   let length = 0;
   for (const content of contents) length += content.length;
   const longForm = length < 0x80 ? 0 : lengthOctets(length);

@@ -1,9 +1,9 @@
 import {
   children,
   decodeOid,
-  encodeConstructed,
   encodeElement,
   encodeOid,
+  encodeSequence,
   readOnly,
   TAG,
 } from "./der";
@@ -121,9 +121,9 @@ export function subjectToName(subject: SubjectInput): Buffer {
       spec.field === "country"
         ? encodeElement(PRINTABLE_STRING, Buffer.from(value, "ascii"))
         : encodeElement(UTF8_STRING, Buffer.from(value, "utf8"));
-    return encodeElement(TAG.set, encodeConstructed(TAG.sequence, [type, encoded]));
+    return encodeElement(TAG.set, encodeSequence([type, encoded]));
   });
-  return encodeConstructed(TAG.sequence, rdns);
+  return encodeSequence(rdns);
 }
 
 /** RFC 4514 escaping of one attribute value; control characters become \XX escapes. */
