@@ -24,6 +24,7 @@ async function lostRequest(commonName: string) {
       scopes: ["admin"],
     },
     enqueue: async () => {},
+    insert: h.issuance.insert,
     admit: async () => {},
     input: { profileId, commonName },
   });

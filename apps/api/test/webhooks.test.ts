@@ -157,6 +157,7 @@ describe("webhooks", () => {
         scopes: ["admin"],
       },
       enqueue: async () => {},
+      insert: h.issuance.insert,
       admit: async () => {},
       input: { profileId: profile.id, commonName: "later.example.test" },
     });

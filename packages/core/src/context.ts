@@ -16,13 +16,10 @@ export interface ServiceContext {
   publicUrl: string;
   /** Recently authenticated tokens (CERTQ_TOKEN_CACHE_MS); none, every request queries. */
   tokenCache?: TokenCache;
-  /**
-   * The API's hottest reads, shared by requests arriving together (one query for many);
-   * without them each call queries alone.
-   */
-  lookups?: SharedLookups;
-  /** CAs prepared to sign (see createCaSignerCache); without it each signature prepares anew. */
-  signers?: CaSignerCache;
+  /** The API's hottest reads, shared by requests arriving together (one query for many). */
+  lookups: SharedLookups;
+  /** CAs prepared to sign (see createCaSignerCache). */
+  signers: CaSignerCache;
 }
 
 export interface SharedLookups {

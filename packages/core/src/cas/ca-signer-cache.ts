@@ -1,6 +1,5 @@
 import type { CertificateAuthorityRow } from "@certq/db";
 import { joinPem, type PreparedSigner, prepareSigner, splitPemBundle } from "@certq/pki";
-import type { ServiceContext } from "../context";
 import { loadCaSigner } from "./ca-key";
 
 /** A CA ready to sign leaves, and the chain its leaves are served with. */
@@ -32,7 +31,7 @@ interface Entry {
 /**
  * Preparing a CA (decrypt its key, parse its certificate, check the two belong together)
  * costs about as much as issuing ten EC certificates, and it is the same work for every
- * certificate the CA signs, so a worker keeps it. An entry is only reused while the row
+ * certificate, CRL or OCSP response the CA signs, so a process keeps it. An entry is only reused while the row
  * still holds the same certificate, sealed key and chain (an intermediate's certificate can
  * be imported later), so it can never sign with a stale CA. The decrypted key stays in this
  * process's memory, as the key pool's keys do; nothing of it is persisted or logged.
@@ -72,9 +71,4 @@ export function createCaSignerCache(kek: Buffer, maxEntries = 64): CaSignerCache
       return entries.size;
     },
   };
-}
-
-/** The CA's signer: from the process's cache when it has one, else prepared for this use. */
-export function caSigner(ctx: Pick<ServiceContext, "kek" | "signers">, ca: SigningCaRow) {
-  return ctx.signers?.get(ca).signer ?? prepareSigner(loadCaSigner(ctx.kek, ca));
 }

@@ -5,8 +5,8 @@ import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
+import { createGroupCommit } from "../group-commit";
 import type { Admit } from "../issuance/admission";
-import { createGroupCommit } from "../issuance/group-commit";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
@@ -30,8 +30,8 @@ export async function submitCertificateRequest(args: {
   ctx: ServiceContext;
   principal: Principal;
   enqueue: Enqueue;
-  /** Stores the request; the process's shared inserter (IssuanceClient.insert) batches. */
-  insert?: InsertPendingRequest;
+  /** Stores the request: the process's shared inserter (IssuanceClient.insert), which batches. */
+  insert: InsertPendingRequest;
   /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
   admit: Admit;
   input: SubmitCertificateInput;
@@ -60,8 +60,7 @@ export async function submitCertificateRequest(args: {
   });
   await args.admit(args.principal);
 
-  const insert = args.insert ?? createPendingRequestInserter(ctx.db);
-  const row = await insert({
+  const row = await args.insert({
     profileId: profile.id,
     caId: ca.id,
     resolved,

@@ -4,10 +4,10 @@ import {
   createPendingRequestInserter,
   type InsertPendingRequest,
 } from "../certificate-requests/submit-request";
+import { createGroupCommit } from "../group-commit";
 import { enqueueIssuances, type IssuanceQueue } from "../queue/issuance-queue";
 import { ISSUANCE_QUEUE } from "../queue/job-catalog";
 import type { Admit } from "./admission";
-import { createGroupCommit } from "./group-commit";
 
 /**
  * The API's side of issuance: admit, store a request, add its job, wait (bounded) for it to

@@ -8,7 +8,6 @@ import {
   parseCsr,
 } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
-import { createCaSignerCache } from "../cas/ca-signer-cache";
 import { assertCaCanSign } from "../cas/find-ca";
 import { requestParamsSchema } from "../certificate-requests/request-schemas";
 import { computeValidity } from "../certificate-requests/validity";
@@ -45,9 +44,9 @@ export interface Issuer {
 }
 
 /**
- * The worker's issuing step. It keeps what does not change between certificates: each CA's
- * prepared signer (see createCaSignerCache) and the statement that loads a request with its
- * profile and CA in one round trip; concurrent jobs store their certificates together.
+ * The worker's issuing step. Each CA's prepared signer comes from the process's cache
+ * (ServiceContext.signers); concurrent jobs load their requests (with profile and CA) and
+ * store their certificates together.
  */
 export function createIssuer(options: {
   ctx: ServiceContext;
@@ -56,7 +55,6 @@ export function createIssuer(options: {
 }): Issuer {
   const { ctx } = options;
   const keySource = options.keySource ?? generateKeyPair;
-  const signers = ctx.signers ?? createCaSignerCache(ctx.kek);
   const recordIssuance = createIssuanceRecorder(ctx.db);
   const loadRequest = createIssuanceLoader(ctx.db);
 
@@ -97,7 +95,7 @@ export function createIssuer(options: {
         privateKeyPkcs8 = keyPair.privateKeyPkcs8;
       }
 
-      const { signer, chainPem } = signers.get(ca);
+      const { signer, chainPem } = ctx.signers.get(ca);
       const serialNumber = generateSerialNumber();
       const pem = await createCertificate({
         subject: { commonName: params.commonName },

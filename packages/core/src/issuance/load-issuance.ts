@@ -6,7 +6,7 @@ import {
   rawSql,
   readTimestamp,
 } from "@certq/db";
-import { createBatchedLookup } from "./group-commit";
+import { createBatchedLookup } from "../group-commit";
 
 /** What issuing one request reads: the request, its profile's policy, and its CA. */
 export interface IssuanceSubject {

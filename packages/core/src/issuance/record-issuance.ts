@@ -1,5 +1,5 @@
 import { type Database, type NewCertificateRow, rawSql } from "@certq/db";
-import { createGroupCommit } from "./group-commit";
+import { createGroupCommit } from "../group-commit";
 
 /** A signed certificate ready to be stored with the claim of its request. */
 export type IssuedCertificate = Required<

@@ -7,7 +7,7 @@ import {
 } from "@certq/db";
 import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
-import { createBatchedLookup } from "../issuance/group-commit";
+import { createBatchedLookup } from "../group-commit";
 import { isUuid } from "../uuid";
 
 /** What a submission needs of a profile and its CA: policy, defaults, and whether it can sign. */
@@ -62,8 +62,7 @@ export async function findIssuingProfile(
   profileId: string,
 ): Promise<IssuingProfile> {
   if (!isUuid(profileId)) throw new NotFoundError("Certificate profile", profileId);
-  const lookUp = ctx.lookups?.issuingProfile ?? createIssuingProfileLookup(ctx.db);
-  const found = await lookUp(profileId.toLowerCase());
+  const found = await ctx.lookups.issuingProfile(profileId.toLowerCase());
   if (!found) throw new NotFoundError("Certificate profile", profileId);
   return found;
 }

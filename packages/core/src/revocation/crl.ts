@@ -1,7 +1,6 @@
 import { certificateRevocationLists, certificates } from "@certq/db";
 import { createCrl, defaultSignatureAlgorithm, type RevocationReason } from "@certq/pki";
 import { and, asc, eq, lt, sql } from "drizzle-orm";
-import { caSigner } from "../cas/ca-signer-cache";
 import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
 
@@ -12,7 +11,7 @@ export const CRL_VALIDITY_MS = 24 * 60 * 60 * 1000;
 export async function rebuildCrl(args: { ctx: ServiceContext; caId: string }): Promise<Buffer> {
   const { ctx } = args;
   const ca = await findCa(ctx.db, args.caId);
-  const signer = caSigner(ctx, ca);
+  const { signer } = ctx.signers.get(ca);
   const revoked = await ctx.db
     .select({
       serialNumber: certificates.serialNumber,

@@ -9,7 +9,6 @@ import {
   type RevocationReason,
 } from "@certq/pki";
 import { and, eq, isNotNull } from "drizzle-orm";
-import { caSigner } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
 
 /** How long a relying party may cache an OCSP answer. */
@@ -75,7 +74,7 @@ export async function answerOcsp(args: {
       };
     }),
   );
-  const signer = caSigner(ctx, ca);
+  const { signer } = ctx.signers.get(ca);
   return createOcspResponse({
     signer,
     signatureAlgorithm: defaultSignatureAlgorithm(signer.keyAlgorithm),

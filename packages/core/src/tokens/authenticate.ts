@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal";
 import type { Scope } from "../auth/scopes";
 import type { ServiceContext } from "../context";
 import { UnauthorizedError } from "../errors";
-import { createBatchedLookup } from "../issuance/group-commit";
+import { createBatchedLookup } from "../group-commit";
 import type { CachedToken } from "./token-cache";
 import { hashTokenValue } from "./token-value";
 
@@ -36,8 +36,7 @@ async function lookUpToken(
   tokenHash: string,
 ): Promise<CachedToken | undefined> {
   const startedAt = ctx.tokenCache?.stamp() ?? 0;
-  const lookUp = ctx.lookups?.token ?? createTokenLookup(ctx.db);
-  const token = await lookUp(tokenHash);
+  const token = await ctx.lookups.token(tokenHash);
   if (token) ctx.tokenCache?.set(tokenHash, token, startedAt);
   return token;
 }
