@@ -24,9 +24,10 @@ export interface MaintenanceOptions {
 const CRL_REFRESH_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Housekeeping: the reconciler (once at start, then every interval in one worker at a time,
- * through a Redis lock that survives Redis restarting empty), and on the maintenance queue
- * CRL rebuilds after revocations and the hourly CRL refresh before nextUpdate.
+ * Housekeeping: the reconciler and the hourly CRL refresh before nextUpdate (each once at
+ * start, then every interval in one worker at a time, through a Redis lock that survives Redis
+ * restarting empty, as a job scheduler kept in Redis would not), and on the maintenance queue
+ * the CRL rebuilds after revocations.
  */
 export async function startMaintenance(options: MaintenanceOptions) {
   const { ctx } = options;
@@ -45,11 +46,13 @@ export async function startMaintenance(options: MaintenanceOptions) {
     task: reconcile,
     log: ctx.log,
   });
-  await queue.upsertJobScheduler(
-    "refresh-crls",
-    { every: CRL_REFRESH_INTERVAL_MS },
-    { name: "refresh-crls", data: {} },
-  );
+  const crlRefresher = runExclusivelyEvery({
+    redis: options.connection,
+    key: `${options.prefix}:crl-refresh-lock`,
+    intervalMs: CRL_REFRESH_INTERVAL_MS,
+    task: () => refreshCrls({ ctx }),
+    log: ctx.log,
+  });
 
   const worker = new Worker(
     MAINTENANCE_QUEUE,
@@ -60,8 +63,6 @@ export async function startMaintenance(options: MaintenanceOptions) {
           await rebuildCrl({ ctx, caId });
           return { caId };
         }
-        case "refresh-crls":
-          return { rebuilt: await refreshCrls({ ctx }) };
         default:
           ctx.log.warn({ name: job.name }, "unknown maintenance job ignored");
           return null;
@@ -77,9 +78,12 @@ export async function startMaintenance(options: MaintenanceOptions) {
       "start-up reconcile failed; the schedule will retry",
     ),
   );
+  // Failures are logged by the timer, and its next tick retries.
+  await crlRefresher.tick();
   return {
     async close() {
       reconciler.stop();
+      crlRefresher.stop();
       await worker.close();
       await queue.close();
     },

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** The issuance queue's name; keys live under the configured hash-tag prefix, e.g. {certq}. */
 export const ISSUANCE_QUEUE = "issuance";
-/** Housekeeping (CRL builds and refreshes), on its own queue so it never waits behind a backlog. */
+/** Housekeeping (CRL builds), on its own queue so it never waits behind a backlog. */
 export const MAINTENANCE_QUEUE = "maintenance";
 /** Webhook deliveries, retried with backoff, apart from issuance so they never slow it. */
 export const WEBHOOK_QUEUE = "webhooks";
@@ -14,7 +14,6 @@ export const WEBHOOK_QUEUE = "webhooks";
 export const jobCatalog = {
   issue: z.strictObject({ requestId: z.uuid() }),
   "rebuild-crl": z.strictObject({ caId: z.uuid() }),
-  "refresh-crls": z.strictObject({}),
   "deliver-webhook": z.strictObject({ requestId: z.uuid() }),
 } as const;
 
