@@ -1,17 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type { CertqStack } from "./certq-stack";
-
-/** CPU time (user + system, ms) of a process from /proc/<pid>/stat; undefined if gone or off Linux. */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after "(comm) ": utime and stime are the 12th and 13th, in 1/100 s ticks.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
+import { processCpuMs } from "./processes";
 
 /** CPU ms, by who spent it, over a measured run. */
 export interface CpuCost {

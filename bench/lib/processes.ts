@@ -93,12 +93,13 @@ export async function waitFor(
   throw new Error(`${what}: not ready within ${timeoutMs} ms${detail ? `\n${detail}` : ""}`);
 }
 
-/** CPU seconds (all threads) a process has used, from /proc; undefined when unreadable. */
-function cpuSeconds(pid: number): number | undefined {
+/** CPU ms (user + system, all threads) a process has used, from /proc; undefined if gone or off Linux. */
+export function processCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after "(comm) ": utime and stime are the 12th and 13th, in 1/100 s ticks.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return undefined;
   }
@@ -111,13 +112,13 @@ function cpuSeconds(pid: number): number | undefined {
  */
 export async function waitUntilIdle(pids: number[], maxMs: number): Promise<boolean> {
   const deadline = Date.now() + maxMs;
-  let before = pids.map(cpuSeconds);
+  let before = pids.map(processCpuMs);
   if (before.some((c) => c === undefined)) return false;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const after = pids.map(cpuSeconds);
+    const after = pids.map(processCpuMs);
     if (after.some((c) => c === undefined)) return false;
-    if (after.every((c, i) => (c as number) - (before[i] as number) < 0.05)) return true;
+    if (after.every((c, i) => (c as number) - (before[i] as number) < 50)) return true;
     before = after;
   }
   return false;
