@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
@@ -26,19 +25,19 @@ describe("RSA-4096 issuance and the event loop", () => {
         ).body.certificateRequestId,
       );
     }
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
+    // Utilisation is the share of wall time the loop spent running callbacks rather than
+    // waiting: key generation on the loop would hold it near 1 for seconds, and a loaded
+    // machine stretches both parts alike, so the ratio holds where a delay bound would not.
+    const before = performance.eventLoopUtilization();
     const started = performance.now();
     await h.startWorker(4);
     const results = await Promise.all(ids.map((id) => waitForRequest(h, id)));
     const elapsed = performance.now() - started;
-    delay.disable();
+    const { utilization } = performance.eventLoopUtilization(before);
     expect(results.map((r) => r.status)).toEqual(["issued", "issued", "issued", "issued"]);
-    const maxMs = delay.max / 1e6;
     console.log(
-      `4 x RSA_4096 in ${Math.round(elapsed)} ms; event loop delay max ${maxMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,
+      `4 x RSA_4096 in ${Math.round(elapsed)} ms; event loop utilisation ${(utilization * 100).toFixed(1)} %`,
     );
-    // A blocked loop would show the ~1.5 s of one key generation; the lock lasts 30 s.
-    expect(maxMs).toBeLessThan(300);
+    expect(utilization).toBeLessThan(0.5);
   }, 120_000);
 });

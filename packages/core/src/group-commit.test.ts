@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createBatchedLookup, createGroupCommit } from "./group-commit";
 
 /** A run() whose batches finish when the test says so. */
@@ -74,6 +74,13 @@ describe("createGroupCommit", () => {
 });
 
 describe("createGroupCommit when a batch hangs", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("lets the next batch start beside it after stallMs", async () => {
     const batches: number[][] = [];
     const finish = new Map<number, () => void>();
@@ -90,7 +97,10 @@ describe("createGroupCommit when a batch hangs", () => {
     const waiting = [call(2), call(3)];
     await tick();
     expect(batches).toEqual([[1]]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Just short of stallMs the waiting calls are still held back; at stallMs they go.
+    await vi.advanceTimersByTimeAsync(49);
+    expect(batches).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(1);
     // The first batch is still running; the waiting calls went ahead together.
     expect(batches).toEqual([[1], [2, 3]]);
     finish.get(2)?.();

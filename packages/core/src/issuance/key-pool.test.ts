@@ -1,8 +1,16 @@
-import { generateKeyPair, type KeyAlgorithm } from "@certq/pki";
-import { describe, expect, it } from "vitest";
+import { type GeneratedKeyPair, generateKeyPair, type KeyAlgorithm } from "@certq/pki";
+import { describe, expect, it, vi } from "vitest";
 import { createKeyPool } from "./key-pool";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Real key generation that records how often it ran. */
+function countingGenerator() {
+  const calls: KeyAlgorithm[] = [];
+  const generate = (algorithm: KeyAlgorithm) => {
+    calls.push(algorithm);
+    return generateKeyPair(algorithm);
+  };
+  return { calls, generate };
+}
 
 describe("key pool", () => {
   it("fills to its bound, hands each key out once, refills, and generates when empty", async () => {
@@ -21,41 +29,57 @@ describe("key pool", () => {
     expect(pool.ready()).toEqual({});
   });
 
-  it("serves a warm burst of RSA_2048 without waiting for key generation", async () => {
-    const pool = createKeyPool({ RSA_2048: 20 });
+  it("serves a warm burst of RSA_2048 from the pool, generating none on demand", async () => {
+    const { calls, generate } = countingGenerator();
+    const pool = createKeyPool({ RSA_2048: 20 }, generate);
     await pool.filled();
-    const started = performance.now();
+    expect(calls).toHaveLength(20);
     const keys = await Promise.all(Array.from({ length: 20 }, () => pool.take("RSA_2048")));
-    const elapsed = performance.now() - started;
     expect(new Set(keys.map((k) => k.publicKeySpki.toString("hex"))).size).toBe(20);
-    // One RSA-2048 generation alone takes ~150 ms here; twenty from the pool take far less.
-    expect(elapsed).toBeLessThan(50);
+    // Every key of the burst was ready: none waited for a ~150 ms RSA-2048 generation.
+    expect(calls).toHaveLength(20);
     pool.stop();
   }, 60_000);
 
   it("refills only once no key has been taken for idleMs, so a burst keeps its cores", async () => {
-    const generated: number[] = [];
-    const counting = (algorithm: KeyAlgorithm) => {
-      generated.push(performance.now());
-      return generateKeyPair(algorithm);
-    };
-    const pool = createKeyPool({ EC_prime256v1: 3 }, counting, 150);
-    await pool.filled();
-    expect(generated).toHaveLength(3);
-    // A burst: takes 50 ms apart, each inside the idle window of the one before.
-    let lastTake = 0;
-    for (let i = 0; i < 4; i++) {
-      await pool.take("EC_prime256v1");
-      lastTake = performance.now();
-      await sleep(50);
+    // Real keys made beforehand; the clock is faked so idle windows do not depend on load.
+    const keys = await Promise.all(
+      Array.from({ length: 8 }, () => generateKeyPair("EC_prime256v1")),
+    );
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const generatedAt: number[] = [];
+      const fromStock = async (): Promise<GeneratedKeyPair> => {
+        generatedAt.push(performance.now());
+        const key = keys.shift();
+        if (!key) throw new Error("the test ran out of keys");
+        return key;
+      };
+      const pool = createKeyPool({ EC_prime256v1: 3 }, fromStock, 150);
+      await pool.filled();
+      expect(generatedAt).toHaveLength(3);
+      // A burst: takes 50 ms apart, each inside the idle window of the one before.
+      let lastTake = 0;
+      for (let i = 0; i < 4; i++) {
+        await pool.take("EC_prime256v1");
+        lastTake = performance.now();
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      // Three from the pool, the fourth generated on demand; no refill during the burst.
+      expect(generatedAt).toHaveLength(4);
+      // Still nothing just before the idle window after the last take closes...
+      await vi.advanceTimersByTimeAsync(lastTake + 149 - performance.now());
+      expect(generatedAt).toHaveLength(4);
+      // ...and a full refill once it has.
+      await vi.advanceTimersByTimeAsync(1);
+      await pool.filled();
+      expect(pool.ready()).toEqual({ EC_prime256v1: 3 });
+      const refills = generatedAt.slice(4);
+      expect(refills).toHaveLength(3);
+      expect(Math.min(...refills) - lastTake).toBe(150);
+      pool.stop();
+    } finally {
+      vi.useRealTimers();
     }
-    // Three from the pool, the fourth generated on demand; no refill during the burst.
-    expect(generated).toHaveLength(4);
-    await pool.filled();
-    expect(pool.ready()).toEqual({ EC_prime256v1: 3 });
-    const refills = generated.slice(4);
-    expect(refills).toHaveLength(3);
-    expect(Math.min(...refills) - lastTake).toBeGreaterThanOrEqual(100);
-    pool.stop();
   });
 });
