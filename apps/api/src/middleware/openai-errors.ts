@@ -1,9 +1,36 @@
+import {
+  BadRequestError,
+  DuplicateCertificateError,
+  NotFoundError,
+  OrganizationCertificateNotFoundError,
+  OrganizationCertificateStateError,
+} from "@certq/core";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError, type z } from "zod";
 import type { AppEnv } from "../env";
+
+/** The input field an error names, as OpenAI's `param`. */
+function paramOfError(error: Error): string | null {
+  if (
+    error instanceof BadRequestError ||
+    error instanceof OrganizationCertificateNotFoundError ||
+    error instanceof DuplicateCertificateError
+  ) {
+    return error.field ?? null;
+  }
+  return null;
+}
+
+/** OpenAI's `code` for a domain error; the status's default otherwise. */
+function codeOfError(error: Error, status: number): string | null {
+  if (error instanceof OrganizationCertificateStateError) return error.reason;
+  if (error instanceof DuplicateCertificateError) return "certificate_already_exists";
+  if (error instanceof NotFoundError) return "not_found";
+  return DEFAULT_CODES[status] ?? null;
+}
 
 /** OpenAI's error object: `{ error: { message, type, param, code } }`. */
 export interface OpenAIError {
@@ -77,11 +104,6 @@ export function openAIValidationHook(
   return undefined;
 }
 
-const stringProperty = (error: Error, key: "field" | "code"): string | null => {
-  const value = (error as unknown as Record<string, unknown>)[key];
-  return typeof value === "string" ? value : null;
-};
-
 const DEFAULT_CODES: Partial<Record<number, string>> = {
   400: "invalid_value",
   401: "invalid_api_key",
@@ -130,7 +152,7 @@ export const openAIErrors = createMiddleware<AppEnv>(async function openAIErrors
   c.res = openAIErrorResponse(c, status, {
     message: error.message || (await messageOf(c.res, "Request failed")),
     type: "invalid_request_error",
-    param: http ? null : stringProperty(error, "field"),
-    code: http ? null : (stringProperty(error, "code") ?? DEFAULT_CODES[status] ?? null),
+    param: http ? null : paramOfError(error),
+    code: http ? null : codeOfError(error, status),
   });
 });

@@ -2,7 +2,6 @@ import { BadRequestError, ConflictError, NotFoundError } from "../errors";
 
 /** An unknown certificate ID, naming the input field that held it. */
 export class OrganizationCertificateNotFoundError extends NotFoundError {
-  readonly code = "not_found";
   constructor(
     id: string,
     readonly field: string,
@@ -11,12 +10,18 @@ export class OrganizationCertificateNotFoundError extends NotFoundError {
   }
 }
 
+/** Why a certificate's state forbids the request. */
+export type OrganizationCertificateStateReason =
+  | "certificate_revoked"
+  | "certificate_not_deletable"
+  | "certificate_active";
+
 /** A request the certificate's state forbids (deleting an active one, say): HTTP 400. */
 export class OrganizationCertificateStateError extends BadRequestError {
   constructor(
     message: string,
-    field: string | undefined,
-    readonly code: string,
+    field: string,
+    readonly reason: OrganizationCertificateStateReason,
   ) {
     super(message, field);
   }
@@ -24,6 +29,5 @@ export class OrganizationCertificateStateError extends BadRequestError {
 
 /** The same certificate (same SHA-256 fingerprint) is already known: HTTP 409. */
 export class DuplicateCertificateError extends ConflictError {
-  readonly code = "certificate_already_exists";
   readonly field = "content";
 }

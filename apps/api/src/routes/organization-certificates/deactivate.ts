@@ -5,18 +5,14 @@ import {
 } from "@certq/core";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { authorize } from "../../middleware/auth";
-import { openAIErrors, openAIValidationHook } from "../../middleware/openai-errors";
-import { bearerAuth, jsonBody, jsonContent } from "../openapi-shared";
-import { openAIErrorResponses } from "./openai-shared";
+import { jsonBody, jsonContent } from "../openapi-shared";
+import { openAIErrorResponses, organizationRoute } from "./openai-shared";
 
 export const route = createRoute({
   method: "post",
   path: "/v1/organization/certificates/deactivate",
-  tags: ["Organization Certificates"],
+  ...organizationRoute("certificates:issue"),
   summary: "Deactivate certificates (atomic: one unknown ID changes nothing)",
-  security: bearerAuth,
-  middleware: [openAIErrors, authorize("certificates:issue")] as const,
   request: { body: jsonBody(toggleOrganizationCertificatesInputSchema) },
   responses: {
     200: jsonContent(organizationCertificateDeactivationSchema, "The deactivated certificates"),
@@ -24,18 +20,13 @@ export const route = createRoute({
   },
 });
 
-/** Registered before the rename route, whose `{certificate_id}` would also match `deactivate`. */
 export function registerDeactivateOrganizationCertificates(app: OpenAPIHono<AppEnv>) {
-  app.openapi(
-    route,
-    async (c) => {
-      const result = await deactivateOrganizationCertificates({
-        ctx: c.var.ctx,
-        principal: c.var.principal,
-        input: c.req.valid("json"),
-      });
-      return c.json(result, 200);
-    },
-    openAIValidationHook,
-  );
+  app.openapi(route, async (c) => {
+    const result = await deactivateOrganizationCertificates({
+      ctx: c.var.ctx,
+      principal: c.var.principal,
+      input: c.req.valid("json"),
+    });
+    return c.json(result, 200);
+  });
 }

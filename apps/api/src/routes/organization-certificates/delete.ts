@@ -1,18 +1,14 @@
 import { deleteOrganizationCertificate, organizationCertificateDeletedSchema } from "@certq/core";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
-import { authorize } from "../../middleware/auth";
-import { openAIErrors, openAIValidationHook } from "../../middleware/openai-errors";
-import { bearerAuth, jsonContent } from "../openapi-shared";
-import { certificateIdParams, openAIErrorResponses } from "./openai-shared";
+import { jsonContent } from "../openapi-shared";
+import { certificateIdParams, openAIErrorResponses, organizationRoute } from "./openai-shared";
 
 export const route = createRoute({
   method: "delete",
   path: "/v1/organization/certificates/{certificate_id}",
-  tags: ["Organization Certificates"],
+  ...organizationRoute("certificates:issue"),
   summary: "Delete an inactive uploaded certificate (issued ones are kept: deactivate or revoke)",
-  security: bearerAuth,
-  middleware: [openAIErrors, authorize("certificates:issue")] as const,
   request: { params: certificateIdParams },
   responses: {
     200: jsonContent(organizationCertificateDeletedSchema, "The certificate was deleted"),
@@ -21,16 +17,12 @@ export const route = createRoute({
 });
 
 export function registerDeleteOrganizationCertificate(app: OpenAPIHono<AppEnv>) {
-  app.openapi(
-    route,
-    async (c) => {
-      const deleted = await deleteOrganizationCertificate({
-        ctx: c.var.ctx,
-        principal: c.var.principal,
-        certificateId: c.req.valid("param").certificate_id,
-      });
-      return c.json(deleted, 200);
-    },
-    openAIValidationHook,
-  );
+  app.openapi(route, async (c) => {
+    const deleted = await deleteOrganizationCertificate({
+      ctx: c.var.ctx,
+      principal: c.var.principal,
+      certificateId: c.req.valid("param").certificate_id,
+    });
+    return c.json(deleted, 200);
+  });
 }

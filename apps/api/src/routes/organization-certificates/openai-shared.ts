@@ -1,4 +1,7 @@
+import type { Scope } from "@certq/core";
 import { z } from "@hono/zod-openapi";
+import { authorize } from "../../middleware/auth";
+import { bearerAuth } from "../openapi-shared";
 
 const openAIErrorSchema = z
   .object({
@@ -29,4 +32,11 @@ export const openAIErrorResponses = {
 /** The `certificate_id` path parameter: `cert_` + 32 hex digits, or the UUID. */
 export const certificateIdParams = z.object({
   certificate_id: z.string().min(1).max(64).openapi({ example: "cert_abc" }),
+});
+
+/** What every OpenAI-style route definition shares: its tag, bearer auth and its scope. */
+export const organizationRoute = (scope: Scope) => ({
+  tags: ["Organization Certificates"],
+  security: bearerAuth,
+  middleware: authorize(scope),
 });
