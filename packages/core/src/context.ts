@@ -1,6 +1,7 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
+import type { RequestViewLookup } from "./certificate-requests/get-request";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
 import type { TokenCache } from "./tokens/token-cache";
@@ -25,4 +26,5 @@ export interface ServiceContext {
 export interface SharedLookups {
   token: TokenLookup;
   issuingProfile: IssuingProfileLookup;
+  requestView: RequestViewLookup;
 }

@@ -1,3 +1,4 @@
+export * from "./batch-keys";
 export * from "./client";
 export * from "./migrate";
 export * from "./raw";

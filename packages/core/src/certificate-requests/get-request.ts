@@ -1,11 +1,11 @@
 import {
   type CertificateRequestRow,
   certificateRequests,
+  certificates,
+  type Database,
   type Executor,
-  rawSql,
-  readTimestamp,
 } from "@certq/db";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
 import { openCertificateKey } from "../certificates/certificate-key";
 import type { ServiceContext } from "../context";
@@ -24,15 +24,45 @@ export async function findRequest(db: Executor, requestId: string): Promise<Cert
   return row;
 }
 
-interface RequestViewRow {
-  status: CertificateRequestRow["status"];
-  error_message: string | null;
-  created_at: string;
-  updated_at: string;
-  certificate_id: string | null;
-  certificate: string | null;
-  serial_number: string | null;
-  encrypted_private_key: Buffer | null;
+/** A request with its certificate, for the poll; the sealed key only when asked for. */
+export type RequestViewLookup = (
+  requestId: string,
+  withSealedKey: boolean,
+) => Promise<RequestViewRow | undefined>;
+
+type RequestViewRow = Awaited<ReturnType<ReturnType<typeof prepareRequestView>["execute"]>>[number];
+
+function prepareRequestView(db: Database) {
+  return db
+    .select({
+      status: certificateRequests.status,
+      errorMessage: certificateRequests.errorMessage,
+      createdAt: certificateRequests.createdAt,
+      updatedAt: certificateRequests.updatedAt,
+      certificateId: certificates.id,
+      certificate: certificates.certificate,
+      serialNumber: certificates.serialNumber,
+      encryptedPrivateKey:
+        sql`case when ${sql.placeholder("withSealedKey")}::boolean then ${certificates.encryptedPrivateKey} end`.mapWith(
+          certificates.encryptedPrivateKey,
+        ),
+    })
+    .from(certificateRequests)
+    .leftJoin(certificates, eq(certificates.id, certificateRequests.certificateId))
+    .where(eq(certificateRequests.id, sql.placeholder("requestId")))
+    .prepare("request_view");
+}
+
+/**
+ * Clients poll this: the request and its certificate in one prepared statement, built once
+ * per process (ServiceContext.lookups), and the sealed key only for a token that may read it.
+ */
+export function createRequestViewLookup(db: Database): RequestViewLookup {
+  const query = prepareRequestView(db);
+  return async (requestId, withSealedKey) => {
+    const [row] = await query.execute({ requestId, withSealedKey });
+    return row;
+  };
 }
 
 /** A request as seeds/001 shapes it; the private key only for tokens allowed to read keys. */
@@ -44,16 +74,9 @@ export async function getCertificateRequest(args: {
   requireScope(args.principal, "certificates:read");
   if (!isUuid(args.requestId)) throw new NotFoundError("Certificate request", args.requestId);
   const mayReadKey = hasScope(args.principal, "certificates:read-private-key");
-  // Clients poll this: the request and its certificate in one prepared statement, and the
-  // sealed key only for a token that may read it.
-  const [row] = await rawSql(args.ctx.db)<RequestViewRow[]>`
-    select r.status, r.error_message, r.created_at, r.updated_at, c.id as certificate_id,
-      c.certificate, c.serial_number,
-      case when ${mayReadKey}::boolean then c.encrypted_private_key end as encrypted_private_key
-    from certificate_requests r left join certificates c on c.id = r.certificate_id
-    where r.id = ${args.requestId}`;
+  const row = await args.ctx.lookups.requestView(args.requestId, mayReadKey);
   if (!row) throw new NotFoundError("Certificate request", args.requestId);
-  const certificateId = row.certificate_id;
+  const { certificateId } = row;
   return {
     status: row.status,
     certificate: row.certificate,
@@ -62,12 +85,12 @@ export async function getCertificateRequest(args: {
       certificateId && mayReadKey
         ? openCertificateKey(args.ctx.kek, {
             id: certificateId,
-            encryptedPrivateKey: row.encrypted_private_key,
+            encryptedPrivateKey: row.encryptedPrivateKey,
           })
         : null,
-    serialNumber: row.serial_number,
-    errorMessage: row.error_message,
-    createdAt: readTimestamp(row.created_at).toISOString(),
-    updatedAt: readTimestamp(row.updated_at).toISOString(),
+    serialNumber: row.serialNumber,
+    errorMessage: row.errorMessage,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
 }

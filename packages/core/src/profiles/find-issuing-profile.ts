@@ -1,10 +1,12 @@
 import {
+  batchKeys,
   type CertificateAuthorityRow,
   type CertificateProfileRow,
+  certificateAuthorities,
+  certificateProfiles,
   type Database,
-  rawSql,
-  readTimestamp,
 } from "@certq/db";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
 import { createBatchedLookup } from "../group-commit";
@@ -16,17 +18,6 @@ export interface IssuingProfile {
   ca: Pick<CertificateAuthorityRow, "id" | "status" | "keyAlgorithm" | "notBefore" | "notAfter">;
 }
 
-interface IssuingProfileRow {
-  id: string;
-  ca_id: string;
-  defaults: Record<string, unknown>;
-  policy: Record<string, unknown>;
-  ca_status: CertificateAuthorityRow["status"];
-  ca_key_algorithm: string;
-  ca_not_before: string | null;
-  ca_not_after: string | null;
-}
-
 /** Finds a profile with its CA; undefined when there is no such profile. */
 export type IssuingProfileLookup = (profileId: string) => Promise<IssuingProfile | undefined>;
 
@@ -36,24 +27,30 @@ export type IssuingProfileLookup = (profileId: string) => Promise<IssuingProfile
  * createGroupCommit). The foreign key keeps the CA from being missing.
  */
 export function createIssuingProfileLookup(db: Database): IssuingProfileLookup {
-  return createBatchedLookup({
-    query: (profileIds: string[]) => rawSql(db)<IssuingProfileRow[]>`
-      select p.id, p.ca_id, p.defaults, p.policy, c.status as ca_status,
-        c.key_algorithm as ca_key_algorithm, c.not_before as ca_not_before,
-        c.not_after as ca_not_after
-      from certificate_profiles p join certificate_authorities c on c.id = p.ca_id
-      where p.id in (select jsonb_array_elements_text(${JSON.stringify(profileIds)}::jsonb)::uuid)`,
-    keyOf: (row) => row.id,
-    toValue: (row): IssuingProfile => ({
-      profile: { id: row.id, caId: row.ca_id, defaults: row.defaults, policy: row.policy },
-      ca: {
-        id: row.ca_id,
-        status: row.ca_status,
-        keyAlgorithm: row.ca_key_algorithm,
-        notBefore: readTimestamp(row.ca_not_before),
-        notAfter: readTimestamp(row.ca_not_after),
+  const query = db
+    .select({
+      profile: {
+        id: certificateProfiles.id,
+        caId: certificateProfiles.caId,
+        defaults: certificateProfiles.defaults,
+        policy: certificateProfiles.policy,
       },
-    }),
+      ca: {
+        id: certificateAuthorities.id,
+        status: certificateAuthorities.status,
+        keyAlgorithm: certificateAuthorities.keyAlgorithm,
+        notBefore: certificateAuthorities.notBefore,
+        notAfter: certificateAuthorities.notAfter,
+      },
+    })
+    .from(certificateProfiles)
+    .innerJoin(certificateAuthorities, eq(certificateAuthorities.id, certificateProfiles.caId))
+    .where(inArray(certificateProfiles.id, batchKeys(sql.placeholder("ids"), "uuid")))
+    .prepare("issuing_profile_lookup");
+  return createBatchedLookup({
+    query: (profileIds: string[]) => query.execute({ ids: JSON.stringify(profileIds) }),
+    keyOf: (row) => row.profile.id,
+    toValue: (row): IssuingProfile => row,
   });
 }
 

@@ -1,4 +1,5 @@
-import { type Database, rawSql, readTimestamp } from "@certq/db";
+import { accessTokens, batchKeys, type Database } from "@certq/db";
+import { inArray, sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import type { Scope } from "../auth/scopes";
 import type { ServiceContext } from "../context";
@@ -6,14 +7,6 @@ import { UnauthorizedError } from "../errors";
 import { createBatchedLookup } from "../group-commit";
 import type { CachedToken } from "./token-cache";
 import { hashTokenValue } from "./token-value";
-
-interface TokenRow {
-  token_hash: string;
-  id: string;
-  scopes: string[];
-  expires_at: string | null;
-  rate_limit_per_second: number | null;
-}
 
 /** Resolves a bearer token value to its principal; 401 for unknown or expired tokens. */
 export async function authenticate(args: {
@@ -49,18 +42,27 @@ export type TokenLookup = (tokenHash: string) => Promise<CachedToken | undefined
  * createGroupCommit), a prepared statement: no query building, no planning per call.
  */
 export function createTokenLookup(db: Database): TokenLookup {
+  const query = db
+    .select({
+      tokenHash: accessTokens.tokenHash,
+      id: accessTokens.id,
+      scopes: accessTokens.scopes,
+      expiresAt: accessTokens.expiresAt,
+      rateLimitPerSecond: accessTokens.rateLimitPerSecond,
+    })
+    .from(accessTokens)
+    .where(inArray(accessTokens.tokenHash, batchKeys(sql.placeholder("hashes"))))
+    .prepare("token_lookup");
   return createBatchedLookup({
-    query: (hashes: string[]) => rawSql(db)<TokenRow[]>`
-      select token_hash, id, scopes, expires_at, rate_limit_per_second from access_tokens
-      where token_hash in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
-    keyOf: (row) => row.token_hash,
+    query: (hashes: string[]) => query.execute({ hashes: JSON.stringify(hashes) }),
+    keyOf: (row) => row.tokenHash,
     toValue: (row): CachedToken => ({
       principal: {
         tokenId: row.id,
         scopes: row.scopes as Scope[],
-        rateLimitPerSecond: row.rate_limit_per_second,
+        rateLimitPerSecond: row.rateLimitPerSecond,
       },
-      expiresAt: readTimestamp(row.expires_at),
+      expiresAt: row.expiresAt,
     }),
   });
 }
