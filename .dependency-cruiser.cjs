@@ -1,0 +1,87 @@
+/**
+ * The layering, enforced (`npm run lint`): apps -> core -> db, pki, config. A new edge that
+ * breaks it fails the lint with the rule's name and the two files.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-app-to-app",
+      comment:
+        "An app is a process: it may use packages, never another app. Until the shared wiring moves into one composition module (issue #12), `npm start` (main-all.ts) and the API's test harness still start a worker in-process, and the CLI's test drives that harness: the only allowed edges.",
+      severity: "error",
+      from: {
+        path: "^apps/([^/]+)/",
+        pathNot: [
+          "^apps/api/src/main-all\\.ts$",
+          "^apps/api/test/harness\\.ts$",
+          "^apps/cli/test/cli\\.test\\.ts$",
+        ],
+      },
+      to: { path: "^apps/", pathNot: "^apps/$1/" },
+    },
+    {
+      name: "no-package-to-app",
+      comment: "Libraries never reach up into a process.",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^apps/" },
+    },
+    {
+      name: "pki-is-pure",
+      comment: "pki imports nothing of ours (and does no I/O).",
+      severity: "error",
+      from: { path: "^packages/pki/" },
+      to: { path: "^(apps|packages)/", pathNot: "^packages/pki/" },
+    },
+    {
+      name: "config-imports-nothing-of-ours",
+      severity: "error",
+      from: { path: "^packages/config/" },
+      to: { path: "^(apps|packages)/", pathNot: "^packages/config/" },
+    },
+    {
+      name: "db-imports-only-config",
+      comment: "db's migrate entry point reads DATABASE_URL through config; nothing else of ours.",
+      severity: "error",
+      from: { path: "^packages/db/" },
+      to: { path: "^(apps|packages)/", pathNot: "^packages/(db|config)/" },
+    },
+    {
+      name: "no-circular",
+      comment:
+        "Import cycles that exist at run time; a type-only import back (context.ts naming the lookups' types) is erased by tsc.",
+      severity: "error",
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+    },
+    {
+      name: "declared-dependencies-only",
+      comment:
+        "Every package a workspace's code imports is in its own package.json (hoisting would hide it). Test tooling (vitest, ajv, ...) is the root's.",
+      severity: "error",
+      from: {
+        path: "^(apps|packages)/[^/]+/src/",
+        pathNot: ["\\.test\\.ts$", "^packages/[^/]+/src/testing(/|\\.ts$)"],
+      },
+      to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
+    },
+    {
+      name: "no-unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: "specify",
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      mainFields: ["module", "main", "types", "typings"],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
