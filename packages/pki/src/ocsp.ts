@@ -1,22 +1,20 @@
 import { createHash } from "node:crypto";
+import { type CertID, OCSPRequest } from "@peculiar/asn1-ocsp";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import type { AlgorithmIdentifier, Extension } from "@peculiar/asn1-x509";
 import type { SignatureAlgorithm } from "./algorithms";
 import { parseCertificateDetails } from "./certificate-info";
-import { readExtensions } from "./certificate-parts";
 import {
-  children,
   contextTag,
-  type DerElement,
   DerError,
-  decodeOid,
   encodeElement,
   encodeOid,
   encodeSequence,
-  expectTag,
   readOnly,
   TAG,
 } from "./der";
 import { asPkiError, PkiError } from "./errors";
-import { encodeExtension, findExtension } from "./extensions";
+import { encodeExtension } from "./extensions";
 import { subjectKeyIdentifier, subjectPublicKeyBits } from "./key-identifier";
 import { type RevocationReason, reasonCodeToEncode } from "./revocation-reason";
 import { serialNumberContent } from "./serial-number";
@@ -102,93 +100,64 @@ const SUCCESSFUL = encodeElement(TAG.enumerated, Buffer.from([0]));
 const GOOD = encodeElement(0x80, Buffer.alloc(0));
 const UNKNOWN = encodeElement(0x82, Buffer.alloc(0));
 
-function hashAlgorithmOf(element: DerElement): OcspHashAlgorithm {
-  const [oid, parameters, ...extra] = children(expectTag(element, TAG.sequence));
-  if (!oid || extra.length > 0 || (parameters && !parameters.raw.equals(NULL))) {
+function hashAlgorithmOf(algorithm: AlgorithmIdentifier): OcspHashAlgorithm {
+  const { parameters } = algorithm;
+  if (parameters && !Buffer.from(parameters).equals(NULL)) {
     throw new DerError("malformed CertID hashAlgorithm");
   }
-  const dotted = decodeOid(oid);
   const name = (Object.keys(HASH_ALGORITHMS) as OcspHashAlgorithm[]).find(
-    (candidate) => HASH_ALGORITHMS[candidate].oid === dotted,
+    (candidate) => HASH_ALGORITHMS[candidate].oid === algorithm.algorithm,
   );
-  if (!name) throw new DerError(`unsupported CertID hash algorithm ${dotted}`);
+  if (!name) throw new DerError(`unsupported CertID hash algorithm ${algorithm.algorithm}`);
   return name;
 }
 
-function readCertId(element: DerElement): OcspRequestEntry {
-  const [algorithm, nameHash, keyHash, serial, ...extra] = children(
-    expectTag(element, TAG.sequence),
-  );
-  if (!algorithm || !nameHash || !keyHash || !serial || extra.length > 0) {
-    throw new DerError("malformed CertID");
-  }
-  const hashAlgorithm = hashAlgorithmOf(algorithm);
+function readCertId(certId: CertID): OcspRequestEntry {
+  const hashAlgorithm = hashAlgorithmOf(certId.hashAlgorithm);
   const { length } = HASH_ALGORITHMS[hashAlgorithm];
-  for (const hash of [nameHash, keyHash]) {
-    if (expectTag(hash, TAG.octetString).content.length !== length) {
+  const issuerNameHash = Buffer.from(certId.issuerNameHash.buffer);
+  const issuerKeyHash = Buffer.from(certId.issuerKeyHash.buffer);
+  for (const hash of [issuerNameHash, issuerKeyHash]) {
+    if (hash.length !== length) {
       throw new DerError(`a CertID ${hashAlgorithm} hash is not ${length} bytes`);
     }
   }
-  const serialNumber = expectTag(serial, TAG.integer).content.toString("hex");
+  const serialNumber = Buffer.from(certId.serialNumber).toString("hex");
   serialNumberContent(serialNumber, "ocspRequest");
-  return {
-    issuerNameHash: Buffer.from(nameHash.content),
-    issuerKeyHash: Buffer.from(keyHash.content),
-    hashAlgorithm,
-    serialNumber,
-  };
+  return { issuerNameHash, issuerKeyHash, hashAlgorithm, serialNumber };
 }
 
-function readSingleRequest(element: DerElement): OcspRequestEntry {
-  // singleRequestExtensions [0] (service locator and the like) are ignored.
-  const [certId, extensions, ...extra] = children(expectTag(element, TAG.sequence));
-  if (!certId || extra.length > 0 || (extensions && extensions.tag !== contextTag(0))) {
-    throw new DerError("malformed Request");
-  }
-  return readCertId(certId);
-}
-
-function readNonce(requestExtensions: DerElement): Buffer | null {
-  const [sequence, ...extra] = children(requestExtensions);
-  if (!sequence || extra.length > 0) throw new DerError("malformed requestExtensions");
-  const extension = findExtension(readExtensions(expectTag(sequence, TAG.sequence)), OIDS.nonce);
+function readNonce(extensions: Extension[] = []): Buffer | null {
+  const ids = extensions.map((candidate) => candidate.extnID);
+  if (new Set(ids).size !== ids.length) throw new DerError("an extension appears twice");
+  const extension = extensions.find((candidate) => candidate.extnID === OIDS.nonce);
   if (!extension) return null;
-  const nonce = readOnly(extension.value, TAG.octetString).content;
+  const nonce = readOnly(Buffer.from(extension.extnValue.buffer), TAG.octetString).content;
   if (nonce.length === 0 || nonce.length > MAX_NONCE_LENGTH) {
     throw new DerError(`the nonce must be 1 to ${MAX_NONCE_LENGTH} octets (RFC 8954)`);
   }
   return Buffer.from(nonce);
 }
 
-function takeOptional(items: DerElement[], tag: number): DerElement | undefined {
-  return items[0]?.tag === tag ? items.shift() : undefined;
-}
-
 function readRequest(der: Buffer): ParsedOcspRequest {
-  // A signature ([0] optionalSignature) is allowed and ignored: certq does not require one.
-  const [tbsRequest, signature, ...extra] = children(readOnly(der, TAG.sequence));
-  if (!tbsRequest || extra.length > 0 || (signature && signature.tag !== contextTag(0))) {
-    throw new DerError("not an OCSPRequest structure");
+  const request = AsnConvert.parse(der, OCSPRequest);
+  // asn1js also reads BER and stops at the end of the structure; only the DER encoding of
+  // exactly one request is accepted, so re-encoding must give back the bytes received.
+  // A signature ([0] optionalSignature) and requestorName are allowed and ignored.
+  if (!Buffer.from(AsnConvert.serialize(request)).equals(der)) {
+    throw new DerError("not a DER-encoded OCSPRequest");
   }
-  const fields = children(expectTag(tbsRequest, TAG.sequence));
-  const version = takeOptional(fields, contextTag(0));
-  if (version && !version.content.equals(encodeElement(TAG.integer, Buffer.from([0])))) {
-    throw new DerError("unsupported OCSP request version");
-  }
-  takeOptional(fields, contextTag(1)); // requestorName: only meaningful with a signature
-  const requestList = fields.shift();
-  const requestExtensions = takeOptional(fields, contextTag(2));
-  if (!requestList || requestList.tag !== TAG.sequence || fields.length > 0) {
-    throw new DerError("malformed TBSRequest");
-  }
-  const requests = children(requestList);
+  const { tbsRequest } = request;
+  if (tbsRequest.version !== 0) throw new DerError("unsupported OCSP request version");
+  const requests = tbsRequest.requestList;
   if (requests.length === 0) throw new DerError("the request asks about no certificate");
   if (requests.length > MAX_REQUESTS) {
     throw new DerError(`the request asks about more than ${MAX_REQUESTS} certificates`);
   }
   return {
-    requests: requests.map(readSingleRequest),
-    nonce: requestExtensions ? readNonce(requestExtensions) : null,
+    // singleRequestExtensions (service locator and the like) are ignored.
+    requests: requests.map((request) => readCertId(request.reqCert)),
+    nonce: readNonce(tbsRequest.requestExtensions),
   };
 }
 
