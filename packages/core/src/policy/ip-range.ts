@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from "node:net";
+import { ipToBytes } from "@certq/pki";
 
 type Family = 4 | 6;
 
@@ -11,37 +11,12 @@ interface IpRange {
 const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
 const PREFIX = /^(0|[1-9]\d{0,2})$/;
 
-function ipv4Bits(address: string): bigint {
-  return address.split(".").reduce((bits, octet) => (bits << 8n) | BigInt(octet), 0n);
-}
-
-function ipv6Bits(address: string): bigint {
-  // A dotted IPv4 tail (::ffff:10.0.0.1) stands for the last two 16-bit groups.
-  let text = address;
-  const lastColon = text.lastIndexOf(":");
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes(".")) {
-    const v4 = ipv4Bits(tail);
-    text = `${text.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = "", rest] = text.split("::");
-  const split = (part: string) => (part ? part.split(":") : []);
-  const groups =
-    rest === undefined
-      ? split(head)
-      : [
-          ...split(head),
-          ...Array<string>(8 - split(head).length - split(rest).length).fill("0"),
-          ...split(rest),
-        ];
-  return groups.reduce((bits, group) => (bits << 16n) | BigInt(`0x${group}`), 0n);
-}
-
-// Zones (fe80::1%eth0) have no meaning in a certificate, so they never parse.
+// One IP parser in the codebase: pki's, which certificates' iPAddress entries use too. Zones
+// (fe80::1%eth0) have no meaning in a certificate, so they never parse.
 function parseAddress(address: string): { family: Family; bits: bigint } | undefined {
-  if (isIPv4(address)) return { family: 4, bits: ipv4Bits(address) };
-  if (isIPv6(address) && !address.includes("%")) return { family: 6, bits: ipv6Bits(address) };
-  return undefined;
+  const bytes = ipToBytes(address);
+  if (!bytes) return undefined;
+  return { family: bytes.length === 4 ? 4 : 6, bits: BigInt(`0x${bytes.toString("hex")}`) };
 }
 
 function parseRange(pattern: string): IpRange | string {
