@@ -1,3 +1,14 @@
+/** A rule that `packages/<name>` imports none of ours but itself and `allowed`. */
+function importsOnly(name, pkg, allowed, comment) {
+  return {
+    name,
+    ...(comment ? { comment } : {}),
+    severity: "error",
+    from: { path: `^packages/${pkg}/` },
+    to: { path: "^(apps|packages)/", pathNot: `^packages/(${[pkg, ...allowed].join("|")})/` },
+  };
+}
+
 /**
  * The layering, enforced (`npm run lint`): apps -> core -> db, pki, config. A new edge that
  * breaks it fails the lint with the rule's name and the two files.
@@ -27,26 +38,14 @@ module.exports = {
       from: { path: "^packages/" },
       to: { path: "^apps/" },
     },
-    {
-      name: "pki-is-pure",
-      comment: "pki imports nothing of ours (and does no I/O).",
-      severity: "error",
-      from: { path: "^packages/pki/" },
-      to: { path: "^(apps|packages)/", pathNot: "^packages/pki/" },
-    },
-    {
-      name: "config-imports-nothing-of-ours",
-      severity: "error",
-      from: { path: "^packages/config/" },
-      to: { path: "^(apps|packages)/", pathNot: "^packages/config/" },
-    },
-    {
-      name: "db-imports-only-config",
-      comment: "db's migrate entry point reads DATABASE_URL through config; nothing else of ours.",
-      severity: "error",
-      from: { path: "^packages/db/" },
-      to: { path: "^(apps|packages)/", pathNot: "^packages/(db|config)/" },
-    },
+    importsOnly("pki-is-pure", "pki", [], "pki imports nothing of ours (and does no I/O)."),
+    importsOnly("config-imports-nothing-of-ours", "config", []),
+    importsOnly(
+      "db-imports-only-config",
+      "db",
+      ["config"],
+      "db's migrate entry point reads DATABASE_URL through config; nothing else of ours.",
+    ),
     {
       name: "no-circular",
       comment:

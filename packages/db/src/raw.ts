@@ -2,10 +2,10 @@ import type { Sql } from "postgres";
 import type { Database } from "./client";
 
 /**
- * The postgres.js client under a drizzle database, for the hot queries (token and profile
- * lookups, submit, poll, the worker's load and store) where drizzle's per-call query building
- * costs more than the query. Its tagged templates are prepared statements, parsed once per
- * connection, where drizzle's unnamed statements take a second round trip to describe.
+ * The postgres.js client under a drizzle database, for the bulk hot statements drizzle cannot
+ * express as one prepared statement (submit's INSERT from a JSON recordset, the worker's load
+ * and store). Its tagged templates are prepared statements, parsed once per connection. The
+ * hot lookups (token, profile, poll) are drizzle `.prepare()`d queries instead.
  */
 export function rawSql(db: Database): Sql {
   return db.$client;
