@@ -97,3 +97,20 @@ export class RateLimitedError extends DomainError {
     this.name = "RateLimitedError";
   }
 }
+
+/**
+ * An outbound request (a webhook) would reach an address refused by default: loopback,
+ * private, link-local, metadata... and not in CERTQ_OUTBOUND_ALLOW. Retrying cannot help.
+ */
+export class OutboundRefusedError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    const target = host === address ? address : `${host} (${address})`;
+    super(`refused to connect to ${target}: ${reason}, not in CERTQ_OUTBOUND_ALLOW`);
+    this.name = "OutboundRefusedError";
+  }
+}

@@ -6,6 +6,7 @@ export { buildChain, verifyIssuedBy } from "./chain";
 export { type CrlEntry, type CrlInput, createCrl } from "./crl";
 export { type CsrInput, createCsr, type ParsedCsr, parseCsr } from "./csr";
 export { PkiError } from "./errors";
+export { ipFromBytes, ipToBytes } from "./ip-address";
 export { openPrivateKey, sealPrivateKey } from "./key-envelope";
 export {
   type GeneratedKeyPair,
