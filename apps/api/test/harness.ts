@@ -71,7 +71,7 @@ export interface Harness {
   /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
-  startWebhooks(backoffMs: number): Promise<void>;
+  startWebhooks(backoffMs: number): Promise<ReturnType<typeof createWebhookWorker>>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -198,6 +198,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         await webhookQueue?.close();
         connection.disconnect();
       });
+      return worker;
     },
     async startMaintenance() {
       const connection = createRedis(TEST_REDIS_URL, "worker");

@@ -114,3 +114,15 @@ export class OutboundRefusedError extends DomainError {
     this.name = "OutboundRefusedError";
   }
 }
+
+/** One field of well-formed input that a verb finds invalid (HTTP 422, as a schema failure). */
+export class InvalidFieldError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = "InvalidFieldError";
+  }
+}

@@ -108,7 +108,9 @@ describe("createOutboundPolicy", () => {
   it("refuses a bad allowlist with a ConfigError naming every bad entry", () => {
     let error: unknown;
     try {
-      createOutboundPolicy({ allow: ["127.0.0.1/32", "10.0.0.0/33", "hooks.example.com", "10.0.0.1/8"] });
+      createOutboundPolicy({
+        allow: ["127.0.0.1/32", "10.0.0.0/33", "hooks.example.com", "10.0.0.1/8"],
+      });
     } catch (caught) {
       error = caught;
     }

@@ -42,7 +42,7 @@ const REFUSED_RANGES: readonly [range: string, reason: string][] = [
  */
 export function embeddedIpv4(address: string): string | undefined {
   const bytes = ipToBytes(address);
-  if (!bytes || bytes.length !== 16) return undefined;
+  if (bytes?.length !== 16) return undefined;
   const zeros = (from: number, to: number) => bytes.subarray(from, to).every((b) => b === 0);
   const mapped = zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff;
   const nat64 = bytes.readUInt32BE(0) === 0x0064ff9b && zeros(4, 12);

@@ -1,6 +1,12 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { Agent, buildConnector, type RequestInit, type Response, fetch as undiciFetch } from "undici";
+import {
+  Agent,
+  buildConnector,
+  type RequestInit,
+  type Response,
+  fetch as undiciFetch,
+} from "undici";
 import { OutboundRefusedError } from "../errors";
 import { bareHostname, type OutboundPolicy } from "./outbound-policy";
 

@@ -43,9 +43,7 @@ export function createOutboundPolicy(options: { allow: readonly string[] }): Out
     allow,
     refusal,
     literalHostRefusal(url) {
-      const host = bareHostname(new URL(url).hostname)
-        .toLowerCase()
-        .replace(/\.$/, "");
+      const host = bareHostname(new URL(url).hostname).toLowerCase().replace(/\.$/, "");
       // RFC 6761: localhost names always resolve to loopback.
       if (host === "localhost" || host.endsWith(".localhost")) return refusal("127.0.0.1");
       return isIP(host) ? refusal(host) : undefined;

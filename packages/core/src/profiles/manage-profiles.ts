@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { certificateProfiles } from "@certq/db";
 import { asc, eq } from "drizzle-orm";
-import { z } from "zod";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError, InvalidFieldError, NotFoundError } from "../errors";
 import { isForeignKeyViolation, isUniqueViolation } from "../pg-errors";
 import { generateWebhookSecret, sealWebhookSecret } from "../webhooks/webhook-secret";
 import { findProfile } from "./find-profile";
@@ -25,14 +24,10 @@ function checkWebhookHost(ctx: ServiceContext, url: string | null | undefined): 
   if (!url) return;
   const reason = ctx.outbound.policy.literalHostRefusal(url);
   if (reason === undefined) return;
-  throw new z.ZodError([
-    {
-      code: "custom",
-      path: ["webhookUrl"],
-      message: `its host is a ${reason}, which webhooks may not reach unless CERTQ_OUTBOUND_ALLOW allows it`,
-      input: url,
-    },
-  ]);
+  throw new InvalidFieldError(
+    "webhookUrl",
+    `its host is a ${reason}, which webhooks may not reach unless CERTQ_OUTBOUND_ALLOW allows it`,
+  );
 }
 
 export async function createProfile(
