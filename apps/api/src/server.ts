@@ -7,7 +7,7 @@ import {
   enqueueCrlRebuild,
   type Runtime,
 } from "@certq/core";
-import { registryMetrics, serveMetrics } from "@certq/worker";
+import { serveMetrics } from "@certq/worker";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
