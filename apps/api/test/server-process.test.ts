@@ -23,7 +23,8 @@ let child: ChildProcess;
 let apiPort: number;
 let metricsPort: number;
 
-// The API as a process, with CERTQ_METRICS_PORT: /metrics moves to a loopback listener.
+// The API as a process (main.ts), with CERTQ_METRICS_PORT: /metrics moves to a loopback
+// listener; and the limits only a real socket shows.
 beforeAll(async () => {
   db = await createTestDatabase();
   metricsPort = await freePort();
@@ -80,5 +81,18 @@ describe("CERTQ_METRICS_PORT", () => {
       (caught: { cause?: { code?: string } }) => caught,
     );
     expect(error?.cause?.code).toBe("ECONNREFUSED");
+  });
+});
+
+describe("header limit (maxHeaderSize)", () => {
+  it("answers 431 to headers over 16 KiB, and serves headers just under it", async () => {
+    const under = await fetch(`http://127.0.0.1:${apiPort}/healthz`, {
+      headers: { "x-padding": "a".repeat(15 * 1024) },
+    });
+    expect(under.status).toBe(200);
+    const over = await fetch(`http://127.0.0.1:${apiPort}/healthz`, {
+      headers: { "x-padding": "a".repeat(17 * 1024) },
+    });
+    expect(over.status).toBe(431);
   });
 });
