@@ -5,8 +5,10 @@ import type { Queue } from "bullmq";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import type { ApiMetrics } from "./metrics";
+import { authorize } from "./middleware/auth";
 import { notFound, onError } from "./middleware/errors";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
+import { securityHeaders } from "./middleware/security-headers";
 import { defaultHook } from "./middleware/validation";
 import { registerQueueDashboard } from "./routes/admin/queue-dashboard";
 import { registerGetCaCertificate } from "./routes/cas/certificate";
@@ -49,6 +51,11 @@ export interface AppDeps {
   scheduleCrlRebuild: (caId: string) => Promise<unknown>;
   readiness: ReadinessChecks;
   metrics?: ApiMetrics;
+  /**
+   * Whether the app answers GET /metrics (for tokens with `metrics:read`); false when a
+   * listener of its own serves them (CERTQ_METRICS_PORT). Default true.
+   */
+  metricsRoute?: boolean;
   /** Queues shown on the admin dashboard at /admin/queues; none, no dashboard. */
   dashboardQueues?: Queue[];
 }
@@ -57,6 +64,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
 
+  app.use(securityHeaders);
   app.use(requestId({ generator: () => `req-${crypto.randomUUID()}` }));
   app.use(async function provideContext(c, next) {
     // A per-request logger, so every line a verb writes carries the request ID.
@@ -80,10 +88,12 @@ export function createApp(deps: AppDeps) {
   if (deps.metrics) {
     const metrics = deps.metrics;
     app.use(metrics.measure);
-    app.get("/metrics", async (c) => {
-      const { body, contentType } = await metrics.render();
-      return c.body(body, 200, { "Content-Type": contentType });
-    });
+    if (deps.metricsRoute !== false) {
+      app.get("/metrics", authorize("metrics:read"), async function scrape(c) {
+        const { body, contentType } = await metrics.render();
+        return c.body(body, 200, { "Content-Type": contentType });
+      });
+    }
   }
   app.use(limitBody);
   app.use(requireJsonBody);

@@ -6,15 +6,20 @@ import {
   createRedis,
   enqueueCrlRebuild,
   type Runtime,
+  serveMetrics,
 } from "@certq/core";
+
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
 import { createApp } from "./app";
 import { createApiMetrics } from "./metrics";
+import { MAX_HEADER_BYTES } from "./middleware/json-body";
 
 export interface ApiServer {
   port: number;
+  /** The port of the metrics listener (CERTQ_METRICS_PORT), if one was asked for. */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -50,8 +55,19 @@ export async function startApiServer(
   });
   const maintenance = createMaintenanceQueue({ connection: redis, prefix: config.queuePrefix });
   maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
+  const metrics = createApiMetrics({ queue, include: options.metricsRegistries });
+  // With a port of its own, /metrics is served there only (bound to CERTQ_METRICS_HOST).
+  const metricsServer =
+    config.metricsPort > 0
+      ? await serveMetrics({
+          render: metrics.render,
+          port: config.metricsPort,
+          host: config.metricsHost,
+        })
+      : undefined;
   const app = createApp({
-    metrics: createApiMetrics({ queue, include: options.metricsRegistries }),
+    metrics,
+    metricsRoute: metricsServer === undefined,
     dashboardQueues: [queue, maintenance],
     ctx: runtime.ctx,
     issuance,
@@ -63,17 +79,29 @@ export async function startApiServer(
     },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
-      resolve(s),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        // Node's default too, set here so the documented limit is the one in force.
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+      },
+      () => resolve(s),
     );
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  log.info({ port }, "certq API listening");
+  const metricsAddress = metricsServer?.address();
+  const metricsPort =
+    typeof metricsAddress === "object" && metricsAddress ? metricsAddress.port : undefined;
+  log.info({ port, metricsPort }, "certq API listening");
   return {
     port,
+    metricsPort,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await issuance.close();
       await queue.close();
       await maintenance.close();

@@ -7,6 +7,8 @@ import {
   createIssuanceClient,
   createIssuanceQueue,
   createMaintenanceQueue,
+  createOutboundClient,
+  createOutboundPolicy,
   createRedis,
   createSharedLookups,
   createTokenCache,
@@ -16,6 +18,7 @@ import {
   ensureAdminToken,
   type IssuanceClient,
   type IssuanceQueue,
+  type LookupAll,
   type MaintenanceQueue,
   type ServiceContext,
   type WebhookQueue,
@@ -68,7 +71,7 @@ export interface Harness {
   /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
-  startWebhooks(backoffMs: number): Promise<void>;
+  startWebhooks(backoffMs: number): Promise<ReturnType<typeof createWebhookWorker>>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -87,6 +90,10 @@ export interface HarnessOptions {
   tokenRateLimit?: number;
   /** CERTQ_TOKEN_CACHE_MS; unset, no token cache (a query per request). */
   tokenCacheMs?: number;
+  /** CERTQ_OUTBOUND_ALLOW; unset, none: webhooks to loopback receivers must allow them. */
+  outboundAllow?: string[];
+  /** Stands in for DNS in outbound requests (webhooks). */
+  outboundLookup?: LookupAll;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -113,6 +120,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       : undefined,
     lookups: createSharedLookups(db.db),
     signers: createCaSignerCache(kek),
+    outbound: createOutboundClient({
+      policy: createOutboundPolicy({ allow: options.outboundAllow ?? [] }),
+      lookup: options.outboundLookup,
+    }),
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");
@@ -187,6 +198,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         await webhookQueue?.close();
         connection.disconnect();
       });
+      return worker;
     },
     async startMaintenance() {
       const connection = createRedis(TEST_REDIS_URL, "worker");
@@ -239,6 +251,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       await maintenance.close();
       redis.disconnect();
       eventsRedis.disconnect();
+      await ctx.outbound.close();
       await db.drop();
     },
   };

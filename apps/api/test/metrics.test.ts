@@ -4,10 +4,12 @@ import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
 let profileId: string;
+let metricsToken: string;
 
 beforeAll(async () => {
   h = await createHarness();
   profileId = await createProfile(h, (await createRootCa(h, "EC_prime256v1")).id);
+  metricsToken = await h.token(["metrics:read"]);
 });
 afterAll(() => h.close());
 
@@ -24,11 +26,30 @@ function parse(text: string) {
 }
 
 async function scrape() {
-  const res = await h.request("GET", "/metrics", { token: null });
-  expect(res.status).toBe(200);
+  const res = await h.request("GET", "/metrics", { token: metricsToken });
+  expect(res.status, res.text).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/plain");
   return parse(res.text);
 }
+
+describe("/metrics access", () => {
+  it("needs a token with metrics:read (or admin): 401 without one, 403 with another scope", async () => {
+    const none = await h.request<{ statusCode: number; error: string }>("GET", "/metrics", {
+      token: null,
+    });
+    expect(none.status, none.text).toBe(401);
+    expect(none.body).toMatchObject({ statusCode: 401, error: "UnauthorizedError" });
+    expect(none.text).not.toContain("certq_http_requests_total");
+    const other = await h.request("GET", "/metrics", {
+      token: await h.token(["certificates:read"]),
+    });
+    expect(other.status, other.text).toBe(403);
+    expect(other.body).toMatchObject({ details: { requiredScope: "metrics:read" } });
+    const admin = await h.request("GET", "/metrics");
+    expect(admin.status).toBe(200);
+    expect(admin.headers.get("cache-control")).toBe("no-store");
+  });
+});
 
 describe("/metrics", () => {
   it("parses as Prometheus text, and its counters move when certificates are issued", async () => {

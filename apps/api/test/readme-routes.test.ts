@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./harness";
+import { type RouteEntry, routeTable } from "./route-table";
 
 const README = readFileSync(
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../README.md"),
@@ -11,21 +12,33 @@ const README = readFileSync(
 // bull-board registers dozens of routes of its own; the README documents their mount point.
 const DASHBOARD = "/admin/queues";
 
-/** `METHOD /path` entries of the README's API table, with {param} as hono's :param. */
-function documentedRoutes(): Set<string> {
+/** `METHOD /path` of the README's API table (with {param} as hono's :param) -> its scope. */
+function documentedRoutes(): Map<string, string> {
   const section = README.slice(
     README.indexOf("\n## API\n"),
     README.indexOf("\n### ", README.indexOf("\n## API\n")),
   );
   const rows = section.split("\n").filter((line) => line.startsWith("| `"));
-  const routes = new Set<string>();
+  const routes = new Map<string, string>();
   for (const row of rows) {
-    const cell = row.split("|")[1] ?? "";
-    for (const [, method, route] of cell.matchAll(/`([A-Z]+) (\/[^`?\s]*)`/g)) {
-      routes.add(`${method} ${(route as string).replace(/\{(\w+)\}/g, ":$1")}`);
+    const [, routeCell = "", scopeCell = ""] = row.split("|");
+    const scope = scopeCell.trim().replaceAll("`", "");
+    for (const [, method, route] of routeCell.matchAll(/`([A-Z]+) (\/[^`?\s]*)`/g)) {
+      routes.set(`${method} ${(route as string).replace(/\{(\w+)\}/g, ":$1")}`, scope);
     }
   }
   return routes;
+}
+
+/** Every registered route -> the scope guarding it ("none" when public). */
+function registeredRoutes(routes: readonly RouteEntry[]): Map<string, string> {
+  const registered = new Map<string, string>();
+  for (const { method, path: routePath, scopes } of routeTable(routes)) {
+    const scope = [...scopes].sort().join(", ") || "none";
+    const inDashboard = routePath === DASHBOARD || routePath.startsWith(`${DASHBOARD}/`);
+    registered.set(inDashboard ? `ALL ${DASHBOARD}` : `${method} ${routePath}`, scope);
+  }
+  return registered;
 }
 
 let h: Harness;
@@ -35,26 +48,18 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe("README's API table", () => {
-  it("lists exactly the routes the app registers", () => {
-    const registered = new Set(
-      h.app.routes
-        // app.use() middleware shows up as method ALL; only the dashboard mounts a route so.
-        .filter((route) => route.method !== "ALL" || route.path.startsWith(DASHBOARD))
-        .map((route) =>
-          route.path === DASHBOARD || route.path.startsWith(`${DASHBOARD}/`)
-            ? `ALL ${DASHBOARD}`
-            : `${route.method} ${route.path}`,
-        ),
-    );
+  it("lists exactly the routes the app registers, each with the scope it requires", () => {
+    const registered = registeredRoutes(h.app.routes as RouteEntry[]);
     const documented = documentedRoutes();
     expect(documented.size).toBeGreaterThan(30);
     expect(
-      [...registered].filter((route) => !documented.has(route)),
+      [...registered.keys()].filter((route) => !documented.has(route)),
       "undocumented",
     ).toEqual([]);
     expect(
-      [...documented].filter((route) => !registered.has(route)),
+      [...documented.keys()].filter((route) => !registered.has(route)),
       "not registered",
     ).toEqual([]);
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(registered));
   });
 });

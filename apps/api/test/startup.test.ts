@@ -46,4 +46,16 @@ describe("start-up with a backing service unreachable", () => {
     expect(stderr).toContain("PORT");
     expect(stderr).toContain("CERTQ_KEK");
   });
+
+  it("names a bad CERTQ_OUTBOUND_ALLOW entry and exits 1, before connecting anywhere", async () => {
+    const { code, stderr } = await start({
+      CERTQ_OUTBOUND_ALLOW: "127.0.0.1/32, 10.0.0.0/33",
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/certq",
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "CERTQ_OUTBOUND_ALLOW: '10.0.0.0/33' has a prefix length outside 0-32",
+    );
+    expect(stderr).not.toContain("PostgreSQL");
+  });
 });

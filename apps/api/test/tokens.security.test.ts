@@ -15,47 +15,7 @@ const errorShape = (status: number) => ({
   error: expect.any(String),
 });
 
-/**
- * Routes that need a token, with the scope they need. The OpenAI family answers in its own
- * error envelope and is covered in organization-certificates.test.ts.
- */
-const PROTECTED: [string, string, string][] = [
-  ["POST", "/api/v1/pki/ca", "cas:manage"],
-  ["GET", "/api/v1/pki/ca", "cas:manage"],
-  ["GET", "/api/v1/pki/ca/3c90c3cc-0d44-4b50-8888-8dd25736052a", "cas:manage"],
-  ["GET", "/api/v1/pki/ca/3c90c3cc-0d44-4b50-8888-8dd25736052a/csr", "cas:manage"],
-  ["GET", "/api/v1/tokens", "tokens:manage"],
-  ["POST", "/api/v1/tokens", "tokens:manage"],
-  ["GET", "/api/v1/cert-manager/certificate-profiles", "profiles:manage"],
-  ["POST", "/api/v1/cert-manager/certificates", "certificates:issue"],
-  [
-    "GET",
-    "/api/v1/cert-manager/certificates/certificate-requests/3c90c3cc-0d44-4b50-8888-8dd25736052a",
-    "certificates:read",
-  ],
-  ["GET", "/api/v1/pki/certificates/00ff/private-key", "certificates:read-private-key"],
-];
-
-describe.each(PROTECTED)("%s %s", (method, path, scope) => {
-  it("answers 401 without a token and with an unknown one", async () => {
-    for (const token of [null, "certq_not-a-real-token"]) {
-      const res = await h.request(method, path, {
-        token,
-        body: method === "POST" ? {} : undefined,
-      });
-      expect(res.status, res.text).toBe(401);
-      expect(res.body).toEqual(errorShape(401));
-    }
-  });
-
-  it(`answers 403 without ${scope}`, async () => {
-    const other = scope === "certificates:read" ? "cas:manage" : "certificates:read";
-    const token = await h.token([other]);
-    const res = await h.request(method, path, { token, body: method === "POST" ? {} : undefined });
-    expect(res.status, res.text).toBe(403);
-    expect(res.body).toEqual({ ...errorShape(403), details: { requiredScope: scope } });
-  });
-});
+// Every route's 401 and 403 are checked by auth-matrix.security.test.ts, generated from the app.
 
 describe("token lifecycle", () => {
   it("shows the value once, stores only its hash, and a deleted token stops working", async () => {

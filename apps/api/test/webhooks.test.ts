@@ -7,6 +7,7 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   type WebhookEvent,
 } from "@certq/core";
+import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
@@ -17,8 +18,13 @@ interface Delivery {
   event: WebhookEvent;
 }
 
-/** A local receiver that fails the first `failures` deliveries with a 500. */
-async function receiver(failures = 0) {
+/**
+ * A local receiver that fails the first `failures` deliveries with a 500, or answers every
+ * one with `redirectTo` as a 302. It counts the TCP connections it accepts.
+ */
+async function receiver(failures = 0, options: { host?: string; redirectTo?: string } = {}) {
+  const host = options.host ?? "127.0.0.1";
+  let connections = 0;
   const deliveries: Delivery[] = [];
   let attempts = 0;
   const waiters: (() => void)[] = [];
@@ -29,6 +35,10 @@ async function receiver(failures = 0) {
     });
     req.on("end", () => {
       attempts++;
+      if (options.redirectTo) {
+        res.writeHead(302, { location: options.redirectTo }).end();
+        return;
+      }
       if (attempts <= failures) {
         res.writeHead(500).end();
         return;
@@ -42,24 +52,54 @@ async function receiver(failures = 0) {
       for (const wake of waiters.splice(0)) wake();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.on("connection", () => {
+    connections++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    url: `http://${host}:${port}/hook`,
+    port,
     deliveries,
     attempts: () => attempts,
+    connections: () => connections,
     /** Resolves on the next successful delivery (event-driven, bounded by the test timeout). */
     next: () => new Promise<void>((resolve) => waiters.push(resolve)),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 let h: Harness;
 let caId: string;
+let webhookWorker: Awaited<ReturnType<Harness["startWebhooks"]>>;
+
+/** The first failure of a request's webhook job (event-driven). */
+function nextWebhookFailure(requestId: string) {
+  return new Promise<{ job: Job; error: Error }>((resolve) => {
+    const onFailed = (job: Job | undefined, error: Error) => {
+      if (job?.data?.requestId !== requestId) return;
+      webhookWorker.off("failed", onFailed);
+      resolve({ job, error });
+    };
+    webhookWorker.on("failed", onFailed);
+  });
+}
 
 beforeAll(async () => {
-  h = await createHarness();
+  // Receivers here are local, so loopback's 127.0.0.1 is allowlisted (and only it).
+  h = await createHarness({
+    outboundAllow: ["127.0.0.1/32"],
+    outboundLookup: async (hostname) => {
+      const records: Record<string, string[]> = { "internal.example.test": ["127.0.0.3"] };
+      return (records[hostname] ?? []).map((address) => ({ address }));
+    },
+  });
   await h.startWorker(2);
-  await h.startWebhooks(100);
+  webhookWorker = await h.startWebhooks(100);
   caId = (await createRootCa(h, "EC_prime256v1")).id;
 });
 afterAll(() => h.close());
@@ -177,5 +217,90 @@ describe("webhooks", () => {
       },
     });
     await hook.close();
+  });
+});
+
+describe("webhooks: outbound policy", () => {
+  it.each([
+    ["POST", "http://127.0.0.2:8080/hook", "loopback address"],
+    ["POST", "http://169.254.169.254/latest/meta-data", "cloud metadata address"],
+    ["POST", "http://10.0.0.1/hook", "private address"],
+    ["POST", "http://0x7f000002/hook", "loopback address"],
+    ["PATCH", "http://[::1]/hook", "loopback address"],
+    ["PATCH", "http://[::ffff:a9fe:a9fe]/", "cloud metadata address"],
+  ])(
+    "%s with webhookUrl %s: 422 naming webhookUrl (%s), nothing stored",
+    async (method, url, reason) => {
+      const existing = await profileWithWebhook("https://hooks.example.com/certq");
+      const slug = `refused-${Math.random().toString(36).slice(2, 8)}`;
+      const res =
+        method === "POST"
+          ? await h.request<{ message: { field: string; message: string }[] }>(
+              "POST",
+              "/api/v1/cert-manager/certificate-profiles",
+              { body: { slug, caId, policy: TEST_POLICY, webhookUrl: url } },
+            )
+          : await h.request<{ message: { field: string; message: string }[] }>(
+              "PATCH",
+              `/api/v1/cert-manager/certificate-profiles/${existing.id}`,
+              { body: { webhookUrl: url } },
+            );
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.message).toEqual([
+        expect.objectContaining({ field: "webhookUrl", message: expect.stringContaining(reason) }),
+      ]);
+      const list = await h.request<{ certificateProfiles: { slug: string; webhookUrl: string }[] }>(
+        "GET",
+        "/api/v1/cert-manager/certificate-profiles",
+      );
+      expect(list.body.certificateProfiles.map((p) => p.slug)).not.toContain(slug);
+      const after = list.body.certificateProfiles.find(
+        (p) => p.slug !== slug && p.webhookUrl === url,
+      );
+      expect(after).toBeUndefined();
+    },
+  );
+
+  it("a hostname that resolves to loopback is refused at delivery, once, with its reason logged; no connection", async () => {
+    const target = await receiver(0, { host: "127.0.0.3" });
+    const profile = await profileWithWebhook(`http://internal.example.test:${target.port}/hook`);
+    const res = await submit(h, { profileId: profile.id, commonName: "refused.example.test" });
+    const requestId = res.body.certificateRequestId;
+    const failed = nextWebhookFailure(requestId);
+    expect((await waitForRequest(h, requestId)).status).toBe("issued");
+    const { job, error } = await failed;
+    expect(error.message).toContain("internal.example.test (127.0.0.3): loopback address");
+    // Permanent: one attempt, not the queue's eight.
+    expect(job.attemptsMade).toBe(1);
+    expect(await job.isFailed()).toBe(true);
+    const logged = h.logs
+      .map((line) => JSON.parse(line))
+      .find((line) => line.msg === "webhook refused" && line.requestId === requestId);
+    expect(logged).toMatchObject({
+      level: 40,
+      host: `internal.example.test:${target.port}`,
+      address: "127.0.0.3",
+      reason: "loopback address",
+    });
+    expect(target.connections()).toBe(0);
+    await target.close();
+  });
+
+  it("a receiver that answers a redirect is a failed delivery; its Location is never contacted", async () => {
+    const inner = await receiver();
+    const hook = await receiver(0, { redirectTo: inner.url });
+    const profile = await profileWithWebhook(hook.url);
+    const res = await submit(h, { profileId: profile.id, commonName: "redirected.example.test" });
+    const requestId = res.body.certificateRequestId;
+    const failed = nextWebhookFailure(requestId);
+    expect((await waitForRequest(h, requestId)).status).toBe("issued");
+    const { error } = await failed;
+    expect(error.message).toBe(
+      `webhook to 127.0.0.1:${hook.port} answered 302; redirects are not followed`,
+    );
+    expect(hook.attempts()).toBeGreaterThanOrEqual(1);
+    expect(inner.connections()).toBe(0);
+    await hook.close();
+    await inner.close();
   });
 });

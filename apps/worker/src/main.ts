@@ -1,13 +1,17 @@
 import "reflect-metadata";
-import { exitOnStartupError, startRuntime } from "@certq/core";
-import { serveMetrics } from "./metrics-server";
+import { exitOnStartupError, registryMetrics, serveMetrics, startRuntime } from "@certq/core";
 import { startWorker } from "./start-worker";
 
 const runtime = await startRuntime("certq-worker").catch(exitOnStartupError);
 const worker = await startWorker(runtime).catch(exitOnStartupError);
+const { workerMetricsPort, metricsHost } = runtime.config;
 const metricsServer =
-  runtime.config.workerMetricsPort > 0
-    ? serveMetrics(worker.metrics.registry, runtime.config.workerMetricsPort)
+  workerMetricsPort > 0
+    ? await serveMetrics({
+        render: registryMetrics(worker.metrics.registry),
+        port: workerMetricsPort,
+        host: metricsHost,
+      }).catch(exitOnStartupError)
     : undefined;
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,7 +1,11 @@
 import { deliverWebhook, parseJobPayload, type ServiceContext, WEBHOOK_QUEUE } from "@certq/core";
-import { type ConnectionOptions, type Job, Worker } from "bullmq";
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import { isPermanent } from "./is-permanent";
 
-/** Delivers webhooks; a failed delivery throws, and BullMQ retries it with backoff. */
+/**
+ * Delivers webhooks; a failed delivery throws, and BullMQ retries it with backoff. A refused
+ * address is permanent: the job fails at once, its reason kept as the job's failedReason.
+ */
 export function createWebhookWorker(options: {
   ctx: ServiceContext;
   connection: ConnectionOptions;
@@ -12,7 +16,12 @@ export function createWebhookWorker(options: {
     WEBHOOK_QUEUE,
     async function processWebhookJob(job: Job) {
       const { requestId } = parseJobPayload("deliver-webhook", job.data);
-      return { delivered: await deliverWebhook({ ctx: options.ctx, requestId }) };
+      try {
+        return { delivered: await deliverWebhook({ ctx: options.ctx, requestId }) };
+      } catch (error) {
+        if (isPermanent(error)) throw new UnrecoverableError((error as Error).message);
+        throw error;
+      }
     },
     {
       connection: options.connection,
@@ -22,7 +31,12 @@ export function createWebhookWorker(options: {
   );
   worker.on("failed", (job, error) =>
     options.ctx.log.warn(
-      { requestId: job?.data?.requestId, attempt: job?.attemptsMade, err: error.message },
+      {
+        requestId: job?.data?.requestId,
+        attempt: job?.attemptsMade,
+        permanent: error instanceof UnrecoverableError,
+        err: error.message,
+      },
       "webhook delivery failed",
     ),
   );

@@ -48,6 +48,15 @@ export const configEnvSchema = z.object({
   CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
   CERTQ_WORKER_METRICS_PORT: port.default(0),
+  /**
+   * CIDRs that webhooks may reach although they are loopback, private, link-local or metadata
+   * addresses, comma-separated (e.g. `127.0.0.1/32,10.1.0.0/16`); each is checked at start.
+   */
+  CERTQ_OUTBOUND_ALLOW: z.string().default(""),
+  /** Serve /metrics on this port only, without a token (0: on the API's port, `metrics:read`). */
+  CERTQ_METRICS_PORT: port.default(0),
+  /** Where the metrics listeners (CERTQ_METRICS_PORT, CERTQ_WORKER_METRICS_PORT) bind. */
+  CERTQ_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
   CERTQ_KEY_POOL: z
     .string()
@@ -83,6 +92,9 @@ export interface Config {
   tokenRateLimit: number;
   tokenCacheMs: number;
   workerMetricsPort: number;
+  outboundAllow: string[];
+  metricsPort: number;
+  metricsHost: string;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
 }
@@ -110,6 +122,11 @@ export function toConfig(env: ConfigEnv): Config {
     tokenRateLimit: env.CERTQ_TOKEN_RATE_LIMIT,
     tokenCacheMs: env.CERTQ_TOKEN_CACHE_MS,
     workerMetricsPort: env.CERTQ_WORKER_METRICS_PORT,
+    outboundAllow: env.CERTQ_OUTBOUND_ALLOW.split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+    metricsPort: env.CERTQ_METRICS_PORT,
+    metricsHost: env.CERTQ_METRICS_HOST,
     keyPool: Object.fromEntries(
       // "none", not "": an empty variable means unset, which gives the default pool.
       (env.CERTQ_KEY_POOL === "none" ? [] : env.CERTQ_KEY_POOL.split(",")).map((entry) => {

@@ -2,6 +2,7 @@ import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { RequestViewLookup } from "./certificate-requests/get-request";
+import type { OutboundClient } from "./outbound/outbound-client";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
 import type { TokenCache } from "./tokens/token-cache";
@@ -21,6 +22,8 @@ export interface ServiceContext {
   lookups: SharedLookups;
   /** CAs prepared to sign (see createCaSignerCache). */
   signers: CaSignerCache;
+  /** Requests leaving certq (webhooks) go through this: it refuses internal addresses. */
+  outbound: OutboundClient;
 }
 
 export interface SharedLookups {

@@ -97,3 +97,32 @@ export class RateLimitedError extends DomainError {
     this.name = "RateLimitedError";
   }
 }
+
+/**
+ * An outbound request (a webhook) would reach an address refused by default: loopback,
+ * private, link-local, metadata... and not in CERTQ_OUTBOUND_ALLOW. Retrying cannot help.
+ */
+export class OutboundRefusedError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+  ) {
+    const target = host === address ? address : `${host} (${address})`;
+    super(`refused to connect to ${target}: ${reason}, not in CERTQ_OUTBOUND_ALLOW`);
+    this.name = "OutboundRefusedError";
+  }
+}
+
+/** One field of well-formed input that a verb finds invalid (HTTP 422, as a schema failure). */
+export class InvalidFieldError extends DomainError {
+  readonly permanent = true;
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+    this.name = "InvalidFieldError";
+  }
+}

@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
  * check their scope again: routes are not the only callers.
  */
 export function authorize(scope: Scope) {
-  return createMiddleware<AppEnv>(async function authorizeToken(c, next) {
+  const middleware = createMiddleware<AppEnv>(async function authorizeToken(c, next) {
     const header = c.req.header("authorization");
     const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
     const principal = await authenticate({ ctx: c.var.ctx, tokenValue: match?.[1] });
@@ -16,4 +16,18 @@ export function authorize(scope: Scope) {
     c.set("principal", principal);
     await next();
   });
+  return requiringScope(middleware, scope);
+}
+
+/**
+ * Marks a middleware with the scope it checks, so the auth matrix test reads each route's
+ * scope from the app itself (app.routes) rather than from a hand-kept list.
+ */
+export function requiringScope<T extends object>(middleware: T, scope: Scope): T {
+  return Object.assign(middleware, { requiredScope: scope });
+}
+
+/** The scope a middleware marked by requiringScope checks; undefined for any other. */
+export function requiredScopeOf(handler: unknown): Scope | undefined {
+  return (handler as { requiredScope?: Scope } | null)?.requiredScope;
 }

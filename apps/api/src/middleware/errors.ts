@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   hasConnectionFaultCode,
   IdempotencyMismatchError,
+  InvalidFieldError,
   isDataException,
   NotFoundError,
   PolicyViolationError,
@@ -56,6 +57,9 @@ export function onError(error: Error, c: Context) {
   if (error instanceof RateLimitedError) {
     c.header("Retry-After", String(error.retryAfterSeconds));
     return errorBody(c, 429, error.message);
+  }
+  if (error instanceof InvalidFieldError) {
+    return errorBody(c, 422, [{ field: error.field, message: error.message, code: "custom" }]);
   }
   if (error instanceof ForbiddenError) {
     return errorBody(c, 403, error.message, { requiredScope: error.requiredScope });

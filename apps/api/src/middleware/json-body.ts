@@ -5,6 +5,8 @@ import type { AppEnv } from "../env";
 import { errorBody } from "./error-body";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** All of a request's header lines together; past it Node answers 431 before the app runs. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 const tooLarge = (c: Context<AppEnv>) =>
   errorBody(c, 413, `Request body is larger than ${MAX_BODY_BYTES} bytes`);

@@ -4,7 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
-import { ConflictError, NotFoundError } from "../errors";
+import { ConflictError, InvalidFieldError, NotFoundError } from "../errors";
 import { isForeignKeyViolation, isUniqueViolation } from "../pg-errors";
 import { generateWebhookSecret, sealWebhookSecret } from "../webhooks/webhook-secret";
 import { findProfile } from "./find-profile";
@@ -16,11 +16,26 @@ interface Args {
   principal: Principal;
 }
 
+/**
+ * A webhook URL whose literal host is refused (127.0.0.1, 10.x, [::1], localhost) can never
+ * be delivered: a 422 naming the field. Hostnames are judged at delivery, after DNS.
+ */
+function checkWebhookHost(ctx: ServiceContext, url: string | null | undefined): void {
+  if (!url) return;
+  const reason = ctx.outbound.policy.literalHostRefusal(url);
+  if (reason === undefined) return;
+  throw new InvalidFieldError(
+    "webhookUrl",
+    `its host is a ${reason}, which webhooks may not reach unless CERTQ_OUTBOUND_ALLOW allows it`,
+  );
+}
+
 export async function createProfile(
   args: Args & { input: CreateProfileInput },
 ): Promise<ProfileView> {
   requireScope(args.principal, "profiles:manage");
   const { input } = args;
+  checkWebhookHost(args.ctx, input.webhookUrl);
   await findCa(args.ctx.db, input.caId);
   const id = randomUUID();
   const webhookSecret = input.webhookUrl ? generateWebhookSecret() : undefined;
@@ -65,8 +80,9 @@ export async function updateProfile(
   args: Args & { profileId: string; input: UpdateProfileInput },
 ): Promise<ProfileView> {
   requireScope(args.principal, "profiles:manage");
-  const profile = await findProfile(args.ctx.db, args.profileId);
   const { input } = args;
+  checkWebhookHost(args.ctx, input.webhookUrl);
+  const profile = await findProfile(args.ctx.db, args.profileId);
   if (input.caId) await findCa(args.ctx.db, input.caId);
   // A webhook added where there was none gets a new secret, shown once; removing it drops both.
   const webhookSecret =

@@ -9,6 +9,8 @@ import {
 import { createDatabase, migrateDatabase } from "@certq/db";
 import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
+import { createOutboundClient } from "../outbound/outbound-client";
+import { createOutboundPolicy } from "../outbound/outbound-policy";
 import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { createTokenCache } from "../tokens/token-cache";
@@ -29,6 +31,10 @@ export interface Runtime {
 export async function startRuntime(name: string, config: Config = loadConfig()): Promise<Runtime> {
   const log = createLogger({ level: config.logLevel, name });
   installCrashGuards(log);
+  // Before any connection, so a bad allowlist entry is the one line the operator sees.
+  const outbound = createOutboundClient({
+    policy: createOutboundPolicy({ allow: config.outboundAllow }),
+  });
   await checkPostgres(config.databaseUrl);
   await checkRedis(config.redisUrl);
   await migrateDatabase(config.databaseUrl);
@@ -44,9 +50,18 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
     lookups: createSharedLookups(database.db),
     signers: createCaSignerCache(kek),
+    outbound,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
-  return { config, log, ctx, close: database.close };
+  return {
+    config,
+    log,
+    ctx,
+    async close() {
+      await outbound.close();
+      await database.close();
+    },
+  };
 }
 
 /** Turns a start-up failure into one readable line and exit code 1. */

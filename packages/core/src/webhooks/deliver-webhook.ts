@@ -1,6 +1,7 @@
 import { certificateProfiles, certificateRequests, certificates } from "@certq/db";
 import { eq } from "drizzle-orm";
 import type { ServiceContext } from "../context";
+import { OutboundRefusedError } from "../errors";
 import { openWebhookSecret } from "./webhook-secret";
 import { signWebhook, WEBHOOK_SIGNATURE_HEADER } from "./webhook-signature";
 
@@ -22,9 +23,12 @@ export interface WebhookEvent {
 }
 
 /**
- * POSTs the outcome of a finished request to its profile's webhook, signed with HMAC-SHA256.
- * Throws on a non-2xx answer or a network error so the queue retries with backoff.
- * Returns false when there is nothing to send (no webhook, request still pending).
+ * POSTs the outcome of a finished request to its profile's webhook, signed with HMAC-SHA256,
+ * through ctx.outbound (internal addresses refused unless allowlisted). Redirects are not
+ * followed: a 3xx is a failed delivery and its Location is never contacted. Throws on a
+ * non-2xx answer or a network error so the queue retries with backoff, and
+ * OutboundRefusedError (permanent) for a refused address. Returns false when there is
+ * nothing to send (no webhook, request still pending).
  */
 export async function deliverWebhook(args: {
   ctx: ServiceContext;
@@ -62,17 +66,37 @@ export async function deliverWebhook(args: {
   };
   const body = JSON.stringify(event);
   const secret = openWebhookSecret(ctx.kek, profile.id, sealed);
-  const res = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(ctx.now().getTime() / 1000)),
-    },
-    body,
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
+  // The host only: a webhook URL's path or query often carries the receiver's own secret.
+  const host = new URL(url).host;
+  const res = await ctx.outbound
+    .fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [WEBHOOK_SIGNATURE_HEADER]: signWebhook(
+          secret,
+          body,
+          Math.floor(ctx.now().getTime() / 1000),
+        ),
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    })
+    .catch((error: unknown) => {
+      if (error instanceof OutboundRefusedError) {
+        ctx.log.warn(
+          { requestId: request.id, host, address: error.address, reason: error.reason },
+          "webhook refused",
+        );
+      }
+      throw error;
+    });
   await res.body?.cancel();
-  if (!res.ok) throw new Error(`webhook ${url} answered ${res.status}`);
+  if (res.status >= 300 && res.status < 400) {
+    throw new Error(`webhook to ${host} answered ${res.status}; redirects are not followed`);
+  }
+  if (!res.ok) throw new Error(`webhook to ${host} answered ${res.status}`);
   ctx.log.info({ requestId: request.id, type: event.type }, "webhook delivered");
   return true;
 }

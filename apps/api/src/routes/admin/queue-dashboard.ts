@@ -7,6 +7,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Queue } from "bullmq";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env";
+import { requiringScope } from "../../middleware/auth";
 
 export const DASHBOARD_PATH = "/admin/queues";
 
@@ -30,6 +31,7 @@ const adminOnly = createMiddleware<AppEnv>(async function dashboardAuth(c, next)
   }
   await next();
 });
+requiringScope(adminOnly, "admin");
 
 /** The BullMQ dashboard (bull-board) for tokens with the admin scope. */
 export function registerQueueDashboard(app: OpenAPIHono<AppEnv>, queues: Queue[]) {
