@@ -12,6 +12,7 @@ import {
   findExtension,
 } from "./extensions";
 import { keyAlgorithmOfSpki } from "./keys";
+import { decodeNameConstraints, type NameConstraints } from "./name-constraints";
 import { namesMatch, rdnsToString, rdnsToSubject, readName, type SubjectInput } from "./names";
 import { decodePem } from "./pem";
 import { verifySignature } from "./signature";
@@ -38,6 +39,8 @@ export interface CertificateInfo {
   subjectKeyId: string | null;
   authorityKeyId: string | null;
   altNames: AltName[];
+  /** The nameConstraints extension, decoded; null when absent. */
+  nameConstraints: NameConstraints | null;
   /** Lowercase hex SHA-256 of the DER, no separators. */
   fingerprintSha256: string;
 }
@@ -85,6 +88,7 @@ function parseDer(der: Buffer): ParsedCertificate {
     ? decodeAuthorityKeyIdentifier(authorityKeyIdValue)
     : null;
   const altNamesValue = extension(EXTENSION_OIDS.subjectAltName);
+  const nameConstraints = findExtension(parts.extensions, EXTENSION_OIDS.nameConstraints);
 
   let keyAlgorithm: KeyAlgorithm | null = null;
   try {
@@ -110,6 +114,9 @@ function parseDer(der: Buffer): ParsedCertificate {
       : null,
     authorityKeyId: authorityKeyId ? authorityKeyId.toString("hex") : null,
     altNames: altNamesValue ? decodeAltNames(altNamesValue).altNames : [],
+    nameConstraints: nameConstraints
+      ? decodeNameConstraints(nameConstraints.value, nameConstraints.critical)
+      : null,
     fingerprintSha256: createHash("sha256").update(der).digest("hex"),
   };
   return { info, parts, keyUsages: keyUsageValue ? decodeKeyUsage(keyUsageValue) : null };

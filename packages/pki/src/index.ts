@@ -23,6 +23,16 @@ export {
   validateSubject,
 } from "./names";
 export {
+  type DecodedSubtrees,
+  hasNameConstraints,
+  NAME_SUBTREE_TYPES,
+  type NameConstraints,
+  type NameConstraintsInput,
+  type NameSubtrees,
+  type NameSubtreeType,
+  nameSubtreeProblem,
+} from "./name-constraints";
+export {
   createOcspResponse,
   issuerMatches,
   type OcspCertificateStatus,
