@@ -16,13 +16,7 @@ export {
   privateKeyPem,
 } from "./keys";
 export {
-  type SubjectField,
-  type SubjectInput,
-  subjectIsEmpty,
-  subjectToString,
-  validateSubject,
-} from "./names";
-export {
+  canonicalNameConstraints,
   type DecodedSubtrees,
   hasNameConstraints,
   NAME_SUBTREE_TYPES,
@@ -32,6 +26,13 @@ export {
   type NameSubtreeType,
   nameSubtreeProblem,
 } from "./name-constraints";
+export {
+  type SubjectField,
+  type SubjectInput,
+  subjectIsEmpty,
+  subjectToString,
+  validateSubject,
+} from "./names";
 export {
   createOcspResponse,
   issuerMatches,

@@ -126,11 +126,11 @@ export function nameSubtreeProblem(type: NameSubtreeType, value: string): string
 // GeneralName tags (RFC 5280 4.2.1.6): primitive IMPLICIT strings, constructed CHOICEs.
 const BASE_TAG = { email: 0x81, dns: 0x82, uri: 0x86, ip: 0x87 } as const;
 const OTHER_KINDS: Record<number, string> = {
-  0xa0: "otherName",
-  0xa3: "x400Address",
-  0xa4: "directoryName",
-  0xa5: "ediPartyName",
-  0x88: "registeredID",
+  160: "otherName", // [0] constructed
+  163: "x400Address", // [3]
+  164: "directoryName", // [4]
+  165: "ediPartyName", // [5]
+  136: "registeredID", // [8] primitive
 };
 const MINIMUM_TAG = 0x80;
 const MAXIMUM_TAG = 0x81;
@@ -246,4 +246,9 @@ export function decodeNameConstraints(value: Buffer, critical: boolean): NameCon
     for (const subtree of children(side)) decodeSubtree(subtree.raw, into);
   }
   return decoded;
+}
+
+/** Constraints as given, in the form decodeNameConstraints reads them back (canonical IPs). */
+export function canonicalNameConstraints(input: NameConstraintsInput): NameConstraints {
+  return decodeNameConstraints(encodeNameConstraints(input), true);
 }
