@@ -154,7 +154,7 @@ export function nameConstraintViolations(
       if (!subtreeType) {
         violations.push({
           field,
-          message: `${at} is not allowed: certq does not evaluate ${type} name constraints, and CA "${level.ca}" has name constraints`,
+          message: `${at} is not allowed under the name constraints ${of}: certq does not evaluate ${type} name constraints, so a constrained CA issues no ${type} names`,
         });
         continue;
       }
