@@ -320,7 +320,7 @@ const rows: Row[] = [
     constraints: example,
     altNames: [{ type: "uri", value: "https://www.example.com/" }],
     violation:
-      "altNames.0.value: uri 'https://www.example.com/' is not allowed: certq does not evaluate uri name constraints",
+      "altNames.0.value: uri 'https://www.example.com/' is not allowed under the name constraints",
     stricterThanOpenssl: true,
   },
 ];
