@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { KeyAlgorithm } from "./algorithms";
 import { decodeAltNames } from "./alt-names";
 import { type CertificateParts, readCertificate } from "./certificate-parts";
-import { toPkiError } from "./errors";
+import { asPkiError, toPkiError } from "./errors";
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -130,6 +130,25 @@ export function parseCertificateDetails(pem: string, field = "certificate"): Par
   } catch (error) {
     throw toPkiError(field, `${field} is not a valid X.509 certificate`, error);
   }
+}
+
+/**
+ * A certificate's subject and nameConstraints alone: the DER reader only, no full parse and
+ * no signature check, so it costs a small fraction of parseCertificate (chains, CA lists).
+ */
+export function readCertificateNameConstraints(
+  pem: string,
+  field = "certificate",
+): { subjectString: string; nameConstraints: NameConstraints | null } {
+  const der = decodePem(pem, "CERTIFICATE", field);
+  return asPkiError(field, `${field} is not a valid X.509 certificate`, () => {
+    const parts = readCertificate(der);
+    const found = findExtension(parts.extensions, EXTENSION_OIDS.nameConstraints);
+    return {
+      subjectString: rdnsToString(readName(parts.subject)),
+      nameConstraints: found ? decodeNameConstraints(found.value, found.critical) : null,
+    };
+  });
 }
 
 /** Parses one PEM certificate. Throws PkiError(field "certificate") when it is not one. */

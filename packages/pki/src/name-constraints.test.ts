@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createCertificate } from "./certificate";
-import { parseCertificate } from "./certificate-info";
+import { parseCertificate, readCertificateNameConstraints } from "./certificate-info";
 import { readCertificate } from "./certificate-parts";
 import { PkiError } from "./errors";
 import { EXTENSION_OIDS, findExtension, nameConstraintsExtension } from "./extensions";
@@ -223,6 +223,13 @@ describe("CA certificates with nameConstraints", () => {
       excluded: { ...everything.excluded, uri: [], other: [] },
     });
     expect(parseCertificate(root.pem).nameConstraints).toBeNull();
+    // The light reader (no full parse) sees the same.
+    expect(readCertificateNameConstraints(pem)).toEqual({
+      subjectString: "CN=Constrained Root",
+      nameConstraints: parseCertificate(pem).nameConstraints,
+    });
+    expect(readCertificateNameConstraints(root.pem).nameConstraints).toBeNull();
+    expect(() => readCertificateNameConstraints("not a pem")).toThrow(PkiError);
   });
 
   it("a leaf cannot carry them", async () => {

@@ -3,7 +3,7 @@ import {
   canonicalNameConstraints,
   type NameConstraints,
   type NameConstraintsInput,
-  parseCertificate,
+  readCertificateNameConstraints,
   type SubjectInput,
 } from "@certq/pki";
 import type { CaView } from "./ca-schemas";
@@ -45,7 +45,7 @@ export function caSubject(row: CertificateAuthorityRow): SubjectInput {
 export function caNameConstraints(
   row: Pick<CertificateAuthorityRow, "certificate" | "nameConstraints">,
 ): NameConstraints | null {
-  if (row.certificate) return parseCertificate(row.certificate).nameConstraints;
+  if (row.certificate) return readCertificateNameConstraints(row.certificate).nameConstraints;
   return row.nameConstraints
     ? canonicalNameConstraints(row.nameConstraints as NameConstraintsInput)
     : null;

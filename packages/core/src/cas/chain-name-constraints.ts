@@ -1,5 +1,5 @@
 import type { CertificateAuthorityRow } from "@certq/db";
-import { parseCertificate, splitPemBundle } from "@certq/pki";
+import { readCertificateNameConstraints, splitPemBundle } from "@certq/pki";
 import type { ConstrainingCa } from "../policy/name-constraints";
 
 /**
@@ -9,7 +9,7 @@ import type { ConstrainingCa } from "../policy/name-constraints";
  */
 export function chainNameConstraints(certificatePem: string, chainPem: string): ConstrainingCa[] {
   return [certificatePem, ...splitPemBundle(chainPem)].flatMap((pem) => {
-    const info = parseCertificate(pem);
+    const info = readCertificateNameConstraints(pem);
     return info.nameConstraints
       ? [{ ca: info.subjectString, constraints: info.nameConstraints }]
       : [];
