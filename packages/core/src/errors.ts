@@ -40,6 +40,18 @@ export class PolicyViolationError extends DomainError {
   }
 }
 
+/**
+ * A leaf's names break the nameConstraints of a CA in its chain (HTTP 422, one issue per
+ * violation, each naming its field).
+ */
+export class NameConstraintViolationError extends DomainError {
+  readonly permanent = true;
+  constructor(readonly violations: { field: string; message: string }[]) {
+    super(violations.map((violation) => violation.message).join("; "));
+    this.name = "NameConstraintViolationError";
+  }
+}
+
 /** The request conflicts with the current state (HTTP 409 or 422 by kind). */
 export class ConflictError extends DomainError {
   readonly permanent = true;

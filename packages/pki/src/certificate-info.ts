@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { KeyAlgorithm } from "./algorithms";
 import { decodeAltNames } from "./alt-names";
 import { type CertificateParts, readCertificate } from "./certificate-parts";
-import { toPkiError } from "./errors";
+import { asPkiError, toPkiError } from "./errors";
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -12,6 +12,7 @@ import {
   findExtension,
 } from "./extensions";
 import { keyAlgorithmOfSpki } from "./keys";
+import { decodeNameConstraints, type NameConstraints } from "./name-constraints";
 import { namesMatch, rdnsToString, rdnsToSubject, readName, type SubjectInput } from "./names";
 import { decodePem } from "./pem";
 import { verifySignature } from "./signature";
@@ -38,6 +39,8 @@ export interface CertificateInfo {
   subjectKeyId: string | null;
   authorityKeyId: string | null;
   altNames: AltName[];
+  /** The nameConstraints extension, decoded; null when absent. */
+  nameConstraints: NameConstraints | null;
   /** Lowercase hex SHA-256 of the DER, no separators. */
   fingerprintSha256: string;
 }
@@ -85,6 +88,7 @@ function parseDer(der: Buffer): ParsedCertificate {
     ? decodeAuthorityKeyIdentifier(authorityKeyIdValue)
     : null;
   const altNamesValue = extension(EXTENSION_OIDS.subjectAltName);
+  const nameConstraints = findExtension(parts.extensions, EXTENSION_OIDS.nameConstraints);
 
   let keyAlgorithm: KeyAlgorithm | null = null;
   try {
@@ -110,6 +114,9 @@ function parseDer(der: Buffer): ParsedCertificate {
       : null,
     authorityKeyId: authorityKeyId ? authorityKeyId.toString("hex") : null,
     altNames: altNamesValue ? decodeAltNames(altNamesValue).altNames : [],
+    nameConstraints: nameConstraints
+      ? decodeNameConstraints(nameConstraints.value, nameConstraints.critical)
+      : null,
     fingerprintSha256: createHash("sha256").update(der).digest("hex"),
   };
   return { info, parts, keyUsages: keyUsageValue ? decodeKeyUsage(keyUsageValue) : null };
@@ -123,6 +130,25 @@ export function parseCertificateDetails(pem: string, field = "certificate"): Par
   } catch (error) {
     throw toPkiError(field, `${field} is not a valid X.509 certificate`, error);
   }
+}
+
+/**
+ * A certificate's subject and nameConstraints alone: the DER reader only, no full parse and
+ * no signature check, so it costs a small fraction of parseCertificate (chains, CA lists).
+ */
+export function readCertificateNameConstraints(
+  pem: string,
+  field = "certificate",
+): { subjectString: string; nameConstraints: NameConstraints | null } {
+  const der = decodePem(pem, "CERTIFICATE", field);
+  return asPkiError(field, `${field} is not a valid X.509 certificate`, () => {
+    const parts = readCertificate(der);
+    const found = findExtension(parts.extensions, EXTENSION_OIDS.nameConstraints);
+    return {
+      subjectString: rdnsToString(readName(parts.subject)),
+      nameConstraints: found ? decodeNameConstraints(found.value, found.critical) : null,
+    };
+  });
 }
 
 /** Parses one PEM certificate. Throws PkiError(field "certificate") when it is not one. */

@@ -10,11 +10,13 @@ import {
   checkKeyUsages,
   crlDistributionPointsExtension,
   leafExtensions,
+  nameConstraintsExtension,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
 } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
 import { keyAlgorithmOfSpki, keyObjectMatchesSpki, parsePrivateKey } from "./keys";
+import { hasNameConstraints, type NameConstraintsInput } from "./name-constraints";
 import { type SubjectInput, subjectIsEmpty, subjectToName, validateSubject } from "./names";
 import { encodePem } from "./pem";
 import {
@@ -42,6 +44,8 @@ export interface CertificateInput {
   issuer: SignerSource | { selfSigned: { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm } };
   /** Present: a CA certificate. maxPathLength -1 means no pathLen constraint. */
   ca?: { maxPathLength: number };
+  /** CA only: nameConstraints (critical) with these subtrees; none when it names none. */
+  nameConstraints?: NameConstraintsInput;
   /** Leaf only: KeyUsage (critical) with exactly these bits, when non-empty. */
   keyUsages?: KeyUsage[];
   /** Leaf only: EKU (non-critical) with exactly these, when non-empty. */
@@ -154,6 +158,12 @@ export async function createCertificate(input: CertificateInput): Promise<string
     // RFC 5280 4.2.1.3: keyCertSign requires CA:TRUE.
     throw new PkiError("key_cert_sign is only for CA certificates", "keyUsages");
   }
+  if (!input.ca && hasNameConstraints(input.nameConstraints)) {
+    throw new PkiError("nameConstraints are only for CA certificates", "nameConstraints");
+  }
+  const constraintExtensions = hasNameConstraints(input.nameConstraints)
+    ? [nameConstraintsExtension(input.nameConstraints as NameConstraintsInput)]
+    : [];
   const revocationExtensions = [
     ...(input.crlDistributionPointUrl === undefined
       ? []
@@ -172,6 +182,7 @@ export async function createCertificate(input: CertificateInput): Promise<string
     ...(input.ca
       ? caExtensions(input.ca.maxPathLength)
       : leafExtensions(keyUsages, extendedKeyUsages)),
+    ...constraintExtensions,
     subjectKeyIdentifierExtension(subjectKeyId),
     authorityKeyIdentifierExtension(signer.authorityKeyId),
     ...(altNames.length > 0

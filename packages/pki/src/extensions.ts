@@ -13,6 +13,7 @@ import {
   unsignedIntegerContent,
 } from "./der";
 import { PkiError } from "./errors";
+import { encodeNameConstraints, type NameConstraintsInput } from "./name-constraints";
 import {
   type AltName,
   EXTENDED_KEY_USAGE_OIDS,
@@ -33,6 +34,7 @@ export const EXTENSION_OIDS = {
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
   crlNumber: "2.5.29.20",
   reasonCode: "2.5.29.21",
+  nameConstraints: "2.5.29.30",
 } as const;
 
 // Every extension is built here as DER: x509's extension classes cost about a quarter of a
@@ -133,6 +135,11 @@ export function leafExtensions(
     extensions.push(extension(OID_DER.extendedKeyUsage, false, encodeSequence(oids)));
   }
   return extensions;
+}
+
+/** nameConstraints, critical: RFC 5280 4.2.1.10 says conforming CAs MUST mark it so. */
+export function nameConstraintsExtension(input: NameConstraintsInput): Buffer {
+  return extension(OID_DER.nameConstraints, true, encodeNameConstraints(input));
 }
 
 export function subjectKeyIdentifierExtension(keyId: Buffer): Buffer {

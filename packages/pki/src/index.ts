@@ -1,7 +1,11 @@
 export * from "./algorithms";
 export { validateAltName } from "./alt-names";
 export { type CertificateInput, createCertificate } from "./certificate";
-export { type CertificateInfo, parseCertificate } from "./certificate-info";
+export {
+  type CertificateInfo,
+  parseCertificate,
+  readCertificateNameConstraints,
+} from "./certificate-info";
 export { buildChain, verifyIssuedBy } from "./chain";
 export { type CrlEntry, type CrlInput, createCrl } from "./crl";
 export { type CsrInput, createCsr, type ParsedCsr, parseCsr } from "./csr";
@@ -16,6 +20,17 @@ export {
   privateKeyMatchesPublicKey,
   privateKeyPem,
 } from "./keys";
+export {
+  canonicalNameConstraints,
+  type DecodedSubtrees,
+  hasNameConstraints,
+  NAME_SUBTREE_TYPES,
+  type NameConstraints,
+  type NameConstraintsInput,
+  type NameSubtrees,
+  type NameSubtreeType,
+  nameSubtreeProblem,
+} from "./name-constraints";
 export {
   type SubjectField,
   type SubjectInput,

@@ -7,6 +7,7 @@ import {
   IdempotencyMismatchError,
   InvalidFieldError,
   isDataException,
+  NameConstraintViolationError,
   NotFoundError,
   PolicyViolationError,
   RateLimitedError,
@@ -63,6 +64,14 @@ export function onError(error: Error, c: Context) {
   }
   if (error instanceof ForbiddenError) {
     return errorBody(c, 403, error.message, { requiredScope: error.requiredScope });
+  }
+  if (error instanceof NameConstraintViolationError) {
+    // Like a validation failure: one issue per broken constraint, each naming its field.
+    return errorBody(
+      c,
+      422,
+      error.violations.map((violation) => ({ ...violation, code: "name_constraint" })),
+    );
   }
   for (const [type, status] of DOMAIN_STATUS) {
     if (error instanceof type) return errorBody(c, status, error.message);

@@ -2,6 +2,7 @@ import { CA_STATUSES, CA_TYPES } from "@certq/db";
 import { KEY_ALGORITHMS } from "@certq/pki";
 import { z } from "zod";
 import { isoDateSchema, subjectFieldsSchema } from "../subject-schema";
+import { nameConstraintsInputSchema, nameConstraintsViewSchema } from "./name-constraints-schema";
 
 export const maxPathLengthSchema = z.number().int().min(-1).max(16);
 
@@ -13,6 +14,8 @@ export const createCaInputSchema = z
     notAfter: isoDateSchema.optional(),
     maxPathLength: maxPathLengthSchema.default(-1),
     keyAlgorithm: z.enum(KEY_ALGORITHMS).default("RSA_2048"),
+    /** Root: in its certificate. Intermediate: kept for sign-intermediate to sign with. */
+    nameConstraints: nameConstraintsInputSchema.optional(),
   })
   .refine((v) => !v.notBefore || !v.notAfter || v.notAfter > v.notBefore, {
     path: ["notAfter"],
@@ -39,6 +42,8 @@ export const signIntermediateInputSchema = z
     notBefore: isoDateSchema.optional(),
     notAfter: isoDateSchema,
     maxPathLength: maxPathLengthSchema.optional(),
+    /** Absent: those the intermediate (ours) was created with, if any; null: none. */
+    nameConstraints: nameConstraintsInputSchema.nullable().optional(),
   })
   .refine((v) => !v.notBefore || v.notAfter > v.notBefore, {
     path: ["notAfter"],
@@ -61,6 +66,8 @@ export const caViewSchema = z.object({
   notBefore: z.string().nullable(),
   notAfter: z.string().nullable(),
   serialNumber: z.string().nullable(),
+  /** From the CA's certificate; for an intermediate awaiting one, those it asked for. */
+  nameConstraints: nameConstraintsViewSchema.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

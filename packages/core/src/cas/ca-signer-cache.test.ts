@@ -43,6 +43,7 @@ async function rootRow(
     serialNumber: null,
     certificate,
     certificateChain: "",
+    nameConstraints: null,
     csr: null,
     encryptedPrivateKey: sealCaKey(kek, id, keys.privateKeyPkcs8),
     createdAt: new Date(now),

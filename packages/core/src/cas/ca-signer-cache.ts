@@ -1,12 +1,16 @@
 import type { CertificateAuthorityRow } from "@certq/db";
 import { joinPem, type PreparedSigner, prepareSigner, splitPemBundle } from "@certq/pki";
+import type { ConstrainingCa } from "../policy/name-constraints";
 import { loadCaSigner } from "./ca-key";
+import { chainNameConstraints } from "./chain-name-constraints";
 
 /** A CA ready to sign leaves, and the chain its leaves are served with. */
 export interface CaSigner {
   signer: PreparedSigner;
   /** The CA's certificate followed by its own chain, PEM. */
   chainPem: string;
+  /** The nameConstraints of this CA and those above it, which its leaves must meet. */
+  nameConstraints: ConstrainingCa[];
 }
 
 /** The columns of a CA's row that its signer comes from. */
@@ -56,6 +60,7 @@ export function createCaSignerCache(kek: Buffer, maxEntries = 64): CaSignerCache
       const value: CaSigner = {
         signer: prepareSigner(input),
         chainPem: joinPem([input.certificatePem, ...splitPemBundle(ca.certificateChain)]),
+        nameConstraints: chainNameConstraints(input.certificatePem, ca.certificateChain),
       };
       entries.set(ca.id, {
         certificate: input.certificatePem,

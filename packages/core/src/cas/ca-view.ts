@@ -1,5 +1,11 @@
 import type { CertificateAuthorityRow } from "@certq/db";
-import type { SubjectInput } from "@certq/pki";
+import {
+  canonicalNameConstraints,
+  type NameConstraints,
+  type NameConstraintsInput,
+  readCertificateNameConstraints,
+  type SubjectInput,
+} from "@certq/pki";
 import type { CaView } from "./ca-schemas";
 
 export function toCaView(row: CertificateAuthorityRow): CaView {
@@ -18,6 +24,7 @@ export function toCaView(row: CertificateAuthorityRow): CaView {
     notBefore: row.notBefore?.toISOString() ?? null,
     notAfter: row.notAfter?.toISOString() ?? null,
     serialNumber: row.serialNumber,
+    nameConstraints: caNameConstraints(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -32,4 +39,14 @@ export function caSubject(row: CertificateAuthorityRow): SubjectInput {
     province: row.province || undefined,
     locality: row.locality || undefined,
   };
+}
+
+/** The certificate's nameConstraints (so imported CAs show theirs), else those asked for. */
+export function caNameConstraints(
+  row: Pick<CertificateAuthorityRow, "certificate" | "nameConstraints">,
+): NameConstraints | null {
+  if (row.certificate) return readCertificateNameConstraints(row.certificate).nameConstraints;
+  return row.nameConstraints
+    ? canonicalNameConstraints(row.nameConstraints as NameConstraintsInput)
+    : null;
 }

@@ -58,6 +58,7 @@ export async function createCa(args: {
     notBefore,
     notAfter,
     encryptedPrivateKey: sealCaKey(args.ctx.kek, id, keyPair.privateKeyPkcs8),
+    nameConstraints: input.nameConstraints ?? null,
   };
 
   let values: typeof certificateAuthorities.$inferInsert;
@@ -73,6 +74,7 @@ export async function createCa(args: {
         selfSigned: { privateKeyPkcs8: keyPair.privateKeyPkcs8, keyAlgorithm: input.keyAlgorithm },
       },
       ca,
+      nameConstraints: input.nameConstraints,
     });
     const info = parseCertificate(certificate);
     values = {

@@ -1,5 +1,15 @@
 import { certificateAuthorities } from "@certq/db";
-import { buildChain, joinPem, parseCertificate, parseCsr, splitPemBundle } from "@certq/pki";
+import {
+  buildChain,
+  type CertificateInfo,
+  canonicalNameConstraints,
+  joinPem,
+  type NameConstraints,
+  type NameConstraintsInput,
+  parseCertificate,
+  parseCsr,
+  splitPemBundle,
+} from "@certq/pki";
 import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
@@ -65,6 +75,7 @@ export async function importCaCertificate(args: {
       "certificate",
     );
   }
+  assertRequestedNameConstraints(ca.nameConstraints as NameConstraintsInput | null, info);
   const now = args.ctx.now();
   if (info.notAfter <= now) {
     throw new BadRequestError(
@@ -95,4 +106,28 @@ export async function importCaCertificate(args: {
   if (!row) throw new BadRequestError("CA was activated concurrently", "caId");
   args.ctx.log.info({ caId: row.id }, "intermediate CA certificate imported");
   return toCaView(row);
+}
+
+function constraintsKey(constraints: NameConstraints): string {
+  const side = (subtrees: NameConstraints["permitted"]) =>
+    (Object.entries(subtrees) as [string, string[]][]).map(([type, values]) => [
+      type,
+      values.map((v) => v.toLowerCase()).sort(),
+    ]);
+  return JSON.stringify([side(constraints.permitted), side(constraints.excluded)]);
+}
+
+/** An intermediate created with nameConstraints takes only a certificate that carries them. */
+function assertRequestedNameConstraints(
+  requested: NameConstraintsInput | null,
+  info: CertificateInfo,
+): void {
+  if (!requested) return;
+  const wanted = canonicalNameConstraints(requested);
+  if (!info.nameConstraints || constraintsKey(info.nameConstraints) !== constraintsKey(wanted)) {
+    throw new BadRequestError(
+      `The certificate does not carry the nameConstraints this CA was created with (${JSON.stringify(requested)}); sign its CSR with them (sign-intermediate does so by itself)`,
+      "certificate",
+    );
+  }
 }

@@ -1,11 +1,16 @@
+import { certificateAuthorities, type Executor } from "@certq/db";
 import {
   createCertificate,
+  decodePem,
   defaultSignatureAlgorithm,
+  encodePem,
   generateSerialNumber,
   joinPem,
+  type NameConstraintsInput,
   parseCsr,
   splitPemBundle,
 } from "@certq/pki";
+import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -61,6 +66,10 @@ export async function signIntermediate(args: {
   }
 
   const csr = await parseCsr(input.csr);
+  const nameConstraints =
+    input.nameConstraints === undefined
+      ? await requestedNameConstraints(args.ctx.db, input.csr)
+      : input.nameConstraints;
   const signer = loadCaSigner(args.ctx.kek, parent);
   const serialNumber = generateSerialNumber();
   const certificate = await createCertificate({
@@ -72,6 +81,7 @@ export async function signIntermediate(args: {
     signatureAlgorithm: defaultSignatureAlgorithm(signer.keyAlgorithm),
     issuer: signer,
     ca: { maxPathLength },
+    nameConstraints: nameConstraints ?? undefined,
   });
   args.ctx.log.info({ caId: parent.id, serialNumber }, "subordinate CA certificate signed");
   return {
@@ -80,4 +90,29 @@ export async function signIntermediate(args: {
     certificateChain: joinPem([signer.certificatePem, ...splitPemBundle(parent.certificateChain)]),
     serialNumber,
   };
+}
+
+/**
+ * The nameConstraints one of our intermediates was created with, when `csrPem` is its CSR
+ * (the same DER; PEM line breaks may differ), else null.
+ */
+async function requestedNameConstraints(
+  db: Executor,
+  csrPem: string,
+): Promise<NameConstraintsInput | null> {
+  const canonical = encodePem(
+    "CERTIFICATE REQUEST",
+    decodePem(csrPem, "CERTIFICATE REQUEST", "csr"),
+  );
+  const [row] = await db
+    .select({ nameConstraints: certificateAuthorities.nameConstraints })
+    .from(certificateAuthorities)
+    .where(
+      and(
+        eq(certificateAuthorities.status, "pending-certificate"),
+        eq(certificateAuthorities.csr, canonical),
+      ),
+    )
+    .limit(1);
+  return (row?.nameConstraints as NameConstraintsInput | null | undefined) ?? null;
 }

@@ -10,7 +10,9 @@ import {
 import { BadRequestError } from "../errors";
 import {
   applyDefaults,
+  assertNameConstraints,
   assertPolicy,
+  type ConstrainingCa,
   parseTtl,
   profileDefaultsSchema,
   profilePolicySchema,
@@ -40,6 +42,8 @@ export async function resolveRequest(args: {
   attributes: Attributes;
   csr: string | undefined;
   now: Date;
+  /** The nameConstraints of the CA and those above it. */
+  nameConstraints: readonly ConstrainingCa[];
 }): Promise<ResolvedRequest> {
   const { attributes: a, ca } = args;
   let commonName = a.commonName;
@@ -100,5 +104,6 @@ export async function resolveRequest(args: {
     extendedKeyUsages: params.extendedKeyUsages,
     ttlMs: validity.lifetimeMs,
   });
+  assertNameConstraints(args.nameConstraints, { commonName, altNames });
   return { kind: args.csr ? "sign-csr" : "generate-key", params, csr: args.csr ?? null };
 }

@@ -47,7 +47,7 @@ export async function submitCertificateRequest(args: {
     if (earlier) return replay(earlier, requestHash);
   }
 
-  const { profile, ca } = await findIssuingProfile(ctx, input.profileId);
+  const { profile, ca, nameConstraints } = await findIssuingProfile(ctx, input.profileId);
   const now = ctx.now();
   assertCaCanSign(ca, now);
   const { profileId: _p, csr, attributes, removeRootsFromChain: _r, ...topLevel } = input;
@@ -57,6 +57,7 @@ export async function submitCertificateRequest(args: {
     attributes: { ...topLevel, ...attributes },
     csr,
     now,
+    nameConstraints,
   });
   await args.admit(args.principal);
 

@@ -14,7 +14,7 @@ import { computeValidity } from "../certificate-requests/validity";
 import { sealCertificateKey } from "../certificates/certificate-key";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
-import { assertPolicy, profilePolicySchema } from "../policy";
+import { assertNameConstraints, assertPolicy, profilePolicySchema } from "../policy";
 import { isUuid } from "../uuid";
 import type { KeySource } from "./key-pool";
 import { createIssuanceLoader } from "./load-issuance";
@@ -80,6 +80,8 @@ export function createIssuer(options: {
         extendedKeyUsages: params.extendedKeyUsages,
         ttlMs: validity.lifetimeMs,
       });
+      const { signer, chainPem, nameConstraints } = ctx.signers.get(ca);
+      assertNameConstraints(nameConstraints, params);
 
       let publicKeySpki: Buffer;
       let privateKeyPkcs8: Buffer | null = null;
@@ -95,7 +97,6 @@ export function createIssuer(options: {
         privateKeyPkcs8 = keyPair.privateKeyPkcs8;
       }
 
-      const { signer, chainPem } = ctx.signers.get(ca);
       const serialNumber = generateSerialNumber();
       const pem = await createCertificate({
         subject: { commonName: params.commonName },

@@ -1,4 +1,4 @@
-import { type AnyPgColumn, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
 import { bytea, timestamps, timestamptz } from "./columns";
 
 export const CA_TYPES = ["root", "intermediate"] as const;
@@ -28,6 +28,12 @@ export const certificateAuthorities = pgTable(
     /** PEM of the issuers above this CA, nearest first, root last; empty for a root. */
     certificateChain: text("certificate_chain").notNull().default(""),
     csr: text("csr"),
+    /**
+     * The nameConstraints asked for at creation (`{permitted?, excluded?}` of dns/ip/email):
+     * in a root's certificate; for an intermediate, what sign-intermediate puts in its
+     * certificate. Enforcement reads the certificates, never this.
+     */
+    nameConstraints: jsonb("name_constraints").$type<Record<string, unknown>>(),
     /** AES-256-GCM envelope (see @certq/pki key-envelope), never plaintext. */
     encryptedPrivateKey: bytea("encrypted_private_key").notNull(),
     ...timestamps,
