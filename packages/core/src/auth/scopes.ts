@@ -9,6 +9,7 @@ export const SCOPES = [
   "cas:manage",
   "profiles:manage",
   "tokens:manage",
+  "audit:read",
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

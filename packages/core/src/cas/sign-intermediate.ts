@@ -6,6 +6,7 @@ import {
   parseCsr,
   splitPemBundle,
 } from "@certq/pki";
+import { recordAuditNow } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -72,6 +73,14 @@ export async function signIntermediate(args: {
     signatureAlgorithm: defaultSignatureAlgorithm(signer.keyAlgorithm),
     issuer: signer,
     ca: { maxPathLength },
+  });
+  // Nothing else is stored: the row commits before the certificate leaves.
+  await recordAuditNow(args.ctx, {
+    principal: args.principal,
+    action: "ca.intermediate_signed",
+    targetType: "ca",
+    targetId: parent.id,
+    details: { serialNumber, subject: csr.subjectString, notAfter: notAfter.toISOString() },
   });
   args.ctx.log.info({ caId: parent.id, serialNumber }, "subordinate CA certificate signed");
   return {

@@ -6,6 +6,7 @@ import {
   readTimestamp,
 } from "@certq/db";
 import { eq } from "drizzle-orm";
+import { recordPrivateKeyRead } from "../audit/private-key-read";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
 import { openCertificateKey } from "../certificates/certificate-key";
 import type { ServiceContext } from "../context";
@@ -40,10 +41,13 @@ export async function getCertificateRequest(args: {
   ctx: ServiceContext;
   principal: Principal;
   requestId: string;
+  /** False: never the key, whatever the token may read (callers that fetch it elsewhere). */
+  withPrivateKey?: boolean;
 }): Promise<CertificateRequestView> {
   requireScope(args.principal, "certificates:read");
   if (!isUuid(args.requestId)) throw new NotFoundError("Certificate request", args.requestId);
-  const mayReadKey = hasScope(args.principal, "certificates:read-private-key");
+  const mayReadKey =
+    args.withPrivateKey !== false && hasScope(args.principal, "certificates:read-private-key");
   // Clients poll this: the request and its certificate in one prepared statement, and the
   // sealed key only for a token that may read it.
   const [row] = await rawSql(args.ctx.db)<RequestViewRow[]>`
@@ -54,17 +58,25 @@ export async function getCertificateRequest(args: {
     where r.id = ${args.requestId}`;
   if (!row) throw new NotFoundError("Certificate request", args.requestId);
   const certificateId = row.certificate_id;
+  const privateKey =
+    certificateId && mayReadKey
+      ? openCertificateKey(args.ctx.kek, {
+          id: certificateId,
+          encryptedPrivateKey: row.encrypted_private_key,
+        })
+      : null;
+  if (privateKey && certificateId) {
+    await recordPrivateKeyRead(
+      args,
+      { id: certificateId, serialNumber: row.serial_number ?? "" },
+      "certificate-request",
+    );
+  }
   return {
     status: row.status,
     certificate: row.certificate,
     certificateId,
-    privateKey:
-      certificateId && mayReadKey
-        ? openCertificateKey(args.ctx.kek, {
-            id: certificateId,
-            encryptedPrivateKey: row.encrypted_private_key,
-          })
-        : null,
+    privateKey,
     serialNumber: row.serial_number,
     errorMessage: row.error_message,
     createdAt: readTimestamp(row.created_at).toISOString(),

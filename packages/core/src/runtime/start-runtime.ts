@@ -44,6 +44,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
     lookups: createSharedLookups(database.db),
     signers: createCaSignerCache(kek),
+    streamAudit: config.auditLogStream,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return { config, log, ctx, close: database.close };

@@ -10,6 +10,7 @@ import { hashTokenValue } from "./token-value";
 interface TokenRow {
   token_hash: string;
   id: string;
+  name: string;
   scopes: string[];
   expires_at: string | null;
   rate_limit_per_second: number | null;
@@ -51,12 +52,13 @@ export type TokenLookup = (tokenHash: string) => Promise<CachedToken | undefined
 export function createTokenLookup(db: Database): TokenLookup {
   return createBatchedLookup({
     query: (hashes: string[]) => rawSql(db)<TokenRow[]>`
-      select token_hash, id, scopes, expires_at, rate_limit_per_second from access_tokens
+      select token_hash, id, name, scopes, expires_at, rate_limit_per_second from access_tokens
       where token_hash in (select jsonb_array_elements_text(${JSON.stringify(hashes)}::jsonb))`,
     keyOf: (row) => row.token_hash,
     toValue: (row): CachedToken => ({
       principal: {
         tokenId: row.id,
+        tokenName: row.name,
         scopes: row.scopes as Scope[],
         rateLimitPerSecond: row.rate_limit_per_second,
       },
