@@ -87,6 +87,8 @@ export interface HarnessOptions {
   tokenRateLimit?: number;
   /** CERTQ_TOKEN_CACHE_MS; unset, no token cache (a query per request). */
   tokenCacheMs?: number;
+  /** CERTQ_AUDIT_LOG_STREAM. */
+  streamAudit?: boolean;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -113,6 +115,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       : undefined,
     lookups: createSharedLookups(db.db),
     signers: createCaSignerCache(kek),
+    streamAudit: options.streamAudit,
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");
