@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./harness";
 
@@ -108,5 +110,37 @@ describe("GET /api/v1/audit-logs", () => {
     const res = await list(`?order=asc&cursor=${first.body.nextCursor}`);
     expect(res.status, res.text).toBe(400);
     expect(res.text).toContain("cursor");
+  });
+});
+
+describe("over a real socket", () => {
+  it("records the TCP peer as the source address, and the client's X-Request-Id", async () => {
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/tokens`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${h.adminToken}`,
+          "content-type": "application/json",
+          "x-request-id": "socket-request-1",
+        },
+        body: JSON.stringify({ name: "over a socket", scopes: ["certificates:read"] }),
+      });
+      expect(res.status).toBe(201);
+      const { token } = (await res.json()) as { token: { id: string } };
+      const rows = await h.request<{ auditLogs: { requestId: string; sourceAddress: string }[] }>(
+        "GET",
+        `/api/v1/audit-logs?targetType=token&targetId=${token.id}`,
+        { token: auditor },
+      );
+      expect(rows.body.auditLogs).toEqual([
+        expect.objectContaining({ requestId: "socket-request-1", sourceAddress: "127.0.0.1" }),
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
