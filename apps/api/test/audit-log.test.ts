@@ -411,6 +411,50 @@ describe("every audited action leaves exactly one row, with who, what and which 
     expect(revoked.rows[0]?.details).toMatchObject({ serialNumber, reason: "KEY_COMPROMISE" });
   });
 
+  it("organization certificates: uploaded, renamed, deactivated, activated, deleted", async () => {
+    const other = await createRootCa(h, "EC_prime256v1", "Uploaded Elsewhere");
+    const uploaded = await audited((headers) =>
+      h.request<{ id: string }>("POST", "/v1/organization/certificates", {
+        token: actor,
+        headers,
+        body: { name: "theirs", content: other.certificate },
+      }),
+    );
+    const row = expectOneRow(uploaded.rows, {
+      action: "certificate.uploaded",
+      targetType: "uploaded_certificate",
+      requestId: uploaded.requestId,
+    });
+    const id = uploaded.res.body.id;
+    const steps = [
+      ["POST", `/v1/organization/certificates/${id}`, { name: "renamed" }, "certificate.renamed"],
+      [
+        "POST",
+        "/v1/organization/certificates/activate",
+        { certificate_ids: [id] },
+        "certificate.activated",
+      ],
+      [
+        "POST",
+        "/v1/organization/certificates/deactivate",
+        { certificate_ids: [id] },
+        "certificate.deactivated",
+      ],
+      ["DELETE", `/v1/organization/certificates/${id}`, undefined, "certificate.deleted"],
+    ] as const;
+    for (const [method, path, body, action] of steps) {
+      const step = await audited((headers) =>
+        h.request(method, path, { token: actor, headers, body }),
+      );
+      expectOneRow(step.rows, {
+        action,
+        targetType: "uploaded_certificate",
+        targetId: row.targetId,
+        requestId: step.requestId,
+      });
+    }
+  });
+
   it("the chain of everything above is intact", async () => {
     const report = await verifyAuditLog(h.db.db);
     expect(report.problems).toEqual([]);

@@ -17,6 +17,11 @@ export const AUDIT_ACTIONS = [
   "certificate.issued",
   "certificate.revoked",
   "certificate.private_key_read",
+  "certificate.uploaded",
+  "certificate.renamed",
+  "certificate.activated",
+  "certificate.deactivated",
+  "certificate.deleted",
   "certificate_request.failed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -26,6 +31,7 @@ export const AUDIT_TARGET_TYPES = [
   "profile",
   "token",
   "certificate",
+  "uploaded_certificate",
   "certificate_request",
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
