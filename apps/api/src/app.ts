@@ -1,4 +1,5 @@
 import type { IssuanceClient, ServiceContext } from "@certq/core";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Queue } from "bullmq";
@@ -11,6 +12,7 @@ import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { securityHeaders } from "./middleware/security-headers";
 import { defaultHook } from "./middleware/validation";
 import { registerQueueDashboard } from "./routes/admin/queue-dashboard";
+import { registerListAuditLogs } from "./routes/audit-logs/list";
 import { registerGetCaCertificate } from "./routes/cas/certificate";
 import { registerCreateCa } from "./routes/cas/create";
 import { registerGetCaCsr } from "./routes/cas/csr";
@@ -69,7 +71,8 @@ export function createApp(deps: AppDeps) {
   app.use(async function provideContext(c, next) {
     // A per-request logger, so every line a verb writes carries the request ID.
     const log = deps.ctx.log.child({ reqId: c.get("requestId") });
-    c.set("ctx", { ...deps.ctx, log });
+    const origin = { requestId: c.get("requestId"), sourceAddress: peerAddress(c) };
+    c.set("ctx", { ...deps.ctx, log, origin });
     c.set("issuance", deps.issuance);
     c.set("syncWaitMs", deps.syncWaitMs);
     c.set("scheduleCrlRebuild", deps.scheduleCrlRebuild);
@@ -129,6 +132,7 @@ export function createApp(deps: AppDeps) {
   registerGetCrl(app);
   registerGetCaCertificateDer(app);
   registerOcsp(app);
+  registerListAuditLogs(app);
 
   if (deps.dashboardQueues?.length) registerQueueDashboard(app, deps.dashboardQueues);
 
@@ -163,3 +167,12 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** The TCP peer, for the audit log; null in-process (app.request() in tests has no socket). */
+function peerAddress(c: Parameters<typeof getConnInfo>[0]): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -94,6 +94,8 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Stands in for DNS in outbound requests (webhooks). */
   outboundLookup?: LookupAll;
+  /** CERTQ_AUDIT_LOG_STREAM. */
+  streamAudit?: boolean;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -124,6 +126,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       policy: createOutboundPolicy({ allow: options.outboundAllow ?? [] }),
       lookup: options.outboundLookup,
     }),
+    streamAudit: options.streamAudit,
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");

@@ -21,6 +21,7 @@ async function lostRequest(commonName: string) {
     // The harness's admin token: requests record which token submitted them.
     principal: {
       tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
+      tokenName: "admin",
       scopes: ["admin"],
     },
     enqueue: async () => {},

@@ -194,6 +194,7 @@ describe("webhooks", () => {
       ctx: h.ctx,
       principal: {
         tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
+        tokenName: "admin",
         scopes: ["admin"],
       },
       enqueue: async () => {},

@@ -46,6 +46,8 @@ export const configEnvSchema = z.object({
   CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
   CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+  /** Each committed audit row is also written as one JSON log line (`audit: true`). */
+  CERTQ_AUDIT_LOG_STREAM: z.enum(["true", "false"]).default("false"),
   /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
   CERTQ_WORKER_METRICS_PORT: port.default(0),
   /**
@@ -95,6 +97,7 @@ export interface Config {
   outboundAllow: string[];
   metricsPort: number;
   metricsHost: string;
+  auditLogStream: boolean;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
 }
@@ -127,6 +130,7 @@ export function toConfig(env: ConfigEnv): Config {
       .filter(Boolean),
     metricsPort: env.CERTQ_METRICS_PORT,
     metricsHost: env.CERTQ_METRICS_HOST,
+    auditLogStream: env.CERTQ_AUDIT_LOG_STREAM === "true",
     keyPool: Object.fromEntries(
       // "none", not "": an empty variable means unset, which gives the default pool.
       (env.CERTQ_KEY_POOL === "none" ? [] : env.CERTQ_KEY_POOL.split(",")).map((entry) => {

@@ -24,6 +24,15 @@ export interface ServiceContext {
   signers: CaSignerCache;
   /** Requests leaving certq (webhooks) go through this: it refuses internal addresses. */
   outbound: OutboundClient;
+  /** Where the current API request came from, for the audit log; absent outside one. */
+  origin?: RequestOrigin;
+  /** CERTQ_AUDIT_LOG_STREAM: each committed audit row is also a JSON log line. */
+  streamAudit?: boolean;
+}
+
+export interface RequestOrigin {
+  requestId: string | null;
+  sourceAddress: string | null;
 }
 
 export interface SharedLookups {

@@ -10,6 +10,7 @@ export const SCOPES = [
   "profiles:manage",
   "tokens:manage",
   "metrics:read",
+  "audit:read",
 ] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;

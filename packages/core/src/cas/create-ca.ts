@@ -9,6 +9,7 @@ import {
   parseCertificate,
   type SubjectInput,
 } from "@certq/pki";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { CLOCK_SKEW_MS } from "../certificate-requests/validity";
 import type { ServiceContext } from "../context";
@@ -97,8 +98,18 @@ export async function createCa(args: {
     values = { ...common, status: "pending-certificate", csr };
   }
 
-  const [row] = await args.ctx.db.insert(certificateAuthorities).values(values).returning();
-  if (!row) throw new Error("CA insert returned no row");
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx.insert(certificateAuthorities).values(values).returning();
+    if (!row) throw new Error("CA insert returned no row");
+    await audit({
+      principal: args.principal,
+      action: "ca.created",
+      targetType: "ca",
+      targetId: row.id,
+      details: { type: row.type, commonName: row.commonName, keyAlgorithm: row.keyAlgorithm },
+    });
+    return row;
+  });
   args.ctx.log.info({ caId: row.id, type: row.type }, "CA created");
   return toCaView(row);
 }

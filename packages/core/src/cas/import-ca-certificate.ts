@@ -11,6 +11,7 @@ import {
   splitPemBundle,
 } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -85,25 +86,35 @@ export async function importCaCertificate(args: {
   }
   const chain = await buildChain(certificatePem, splitPemBundle(input.certificateChain));
 
-  const [row] = await args.ctx.db
-    .update(certificateAuthorities)
-    .set({
-      status: "active",
-      certificate: certificatePem,
-      certificateChain: joinPem(chain),
-      serialNumber: info.serialNumber,
-      notBefore: info.notBefore,
-      notAfter: info.notAfter,
-      maxPathLength: info.maxPathLength,
-    })
-    .where(
-      and(
-        eq(certificateAuthorities.id, ca.id),
-        eq(certificateAuthorities.status, "pending-certificate"),
-      ),
-    )
-    .returning();
-  if (!row) throw new BadRequestError("CA was activated concurrently", "caId");
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx
+      .update(certificateAuthorities)
+      .set({
+        status: "active",
+        certificate: certificatePem,
+        certificateChain: joinPem(chain),
+        serialNumber: info.serialNumber,
+        notBefore: info.notBefore,
+        notAfter: info.notAfter,
+        maxPathLength: info.maxPathLength,
+      })
+      .where(
+        and(
+          eq(certificateAuthorities.id, ca.id),
+          eq(certificateAuthorities.status, "pending-certificate"),
+        ),
+      )
+      .returning();
+    if (!row) throw new BadRequestError("CA was activated concurrently", "caId");
+    await audit({
+      principal: args.principal,
+      action: "ca.certificate_imported",
+      targetType: "ca",
+      targetId: row.id,
+      details: { serialNumber: info.serialNumber, issuer: info.issuerString },
+    });
+    return row;
+  });
   args.ctx.log.info({ caId: row.id }, "intermediate CA certificate imported");
   return toCaView(row);
 }

@@ -11,6 +11,7 @@ import {
   splitPemBundle,
 } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
+import { recordAuditNow } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -82,6 +83,14 @@ export async function signIntermediate(args: {
     issuer: signer,
     ca: { maxPathLength },
     nameConstraints: nameConstraints ?? undefined,
+  });
+  // Nothing else is stored: the row commits before the certificate leaves.
+  await recordAuditNow(args.ctx, {
+    principal: args.principal,
+    action: "ca.intermediate_signed",
+    targetType: "ca",
+    targetId: parent.id,
+    details: { serialNumber, subject: csr.subjectString, notAfter: notAfter.toISOString() },
   });
   args.ctx.log.info({ caId: parent.id, serialNumber }, "subordinate CA certificate signed");
   return {

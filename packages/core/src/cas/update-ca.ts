@@ -1,5 +1,6 @@
 import { certificateAuthorities } from "@certq/db";
 import { and, eq, ne } from "drizzle-orm";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -23,16 +24,26 @@ export async function updateCa(args: {
       "status",
     );
   }
-  const [row] = await args.ctx.db
-    .update(certificateAuthorities)
-    .set({ status: input.status })
-    .where(
-      and(
-        eq(certificateAuthorities.id, ca.id),
-        ne(certificateAuthorities.status, "pending-certificate"),
-      ),
-    )
-    .returning();
-  if (!row) throw new BadRequestError("CA changed while updating; try again", "status");
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx
+      .update(certificateAuthorities)
+      .set({ status: input.status })
+      .where(
+        and(
+          eq(certificateAuthorities.id, ca.id),
+          ne(certificateAuthorities.status, "pending-certificate"),
+        ),
+      )
+      .returning();
+    if (!row) throw new BadRequestError("CA changed while updating; try again", "status");
+    await audit({
+      principal: args.principal,
+      action: row.status === "disabled" ? "ca.disabled" : "ca.enabled",
+      targetType: "ca",
+      targetId: row.id,
+      details: { previousStatus: ca.status, status: row.status },
+    });
+    return row;
+  });
   return toCaView(row);
 }

@@ -6,6 +6,7 @@ import {
   type Executor,
 } from "@certq/db";
 import { eq, sql } from "drizzle-orm";
+import { recordPrivateKeyRead } from "../audit/private-key-read";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
 import { openCertificateKey } from "../certificates/certificate-key";
 import type { ServiceContext } from "../context";
@@ -70,24 +71,35 @@ export async function getCertificateRequest(args: {
   ctx: ServiceContext;
   principal: Principal;
   requestId: string;
+  /** False: never the key, whatever the token may read (callers that fetch it elsewhere). */
+  withPrivateKey?: boolean;
 }): Promise<CertificateRequestView> {
   requireScope(args.principal, "certificates:read");
   if (!isUuid(args.requestId)) throw new NotFoundError("Certificate request", args.requestId);
-  const mayReadKey = hasScope(args.principal, "certificates:read-private-key");
+  const mayReadKey =
+    args.withPrivateKey !== false && hasScope(args.principal, "certificates:read-private-key");
   const row = await args.ctx.lookups.requestView(args.requestId, mayReadKey);
   if (!row) throw new NotFoundError("Certificate request", args.requestId);
   const { certificateId } = row;
+  const privateKey =
+    certificateId && mayReadKey
+      ? openCertificateKey(args.ctx.kek, {
+          id: certificateId,
+          encryptedPrivateKey: row.encryptedPrivateKey,
+        })
+      : null;
+  if (privateKey && certificateId) {
+    await recordPrivateKeyRead(
+      args,
+      { id: certificateId, serialNumber: row.serialNumber ?? "" },
+      "certificate-request",
+    );
+  }
   return {
     status: row.status,
     certificate: row.certificate,
     certificateId,
-    privateKey:
-      certificateId && mayReadKey
-        ? openCertificateKey(args.ctx.kek, {
-            id: certificateId,
-            encryptedPrivateKey: row.encryptedPrivateKey,
-          })
-        : null,
+    privateKey,
     serialNumber: row.serialNumber,
     errorMessage: row.errorMessage,
     createdAt: row.createdAt.toISOString(),

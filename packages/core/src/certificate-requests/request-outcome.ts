@@ -14,7 +14,7 @@ export async function getRequestOutcome(args: {
   principal: Principal;
   requestId: string;
 }): Promise<RequestOutcome> {
-  const request = await getCertificateRequest(args);
+  const request = await getCertificateRequest({ ...args, withPrivateKey: false });
   if (request.status === "failed") {
     return {
       status: "failed",

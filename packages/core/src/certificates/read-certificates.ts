@@ -1,6 +1,7 @@
 import type { CertificateRow } from "@certq/db";
 import { splitPemBundle } from "@certq/pki";
 import { z } from "zod";
+import { recordPrivateKeyRead } from "../audit/private-key-read";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { NotFoundError } from "../errors";
@@ -85,6 +86,7 @@ export async function getCertificatePrivateKey(
   if (!pem) {
     throw new NotFoundError("Private key of certificate", args.serialNumber);
   }
+  await recordPrivateKeyRead(args, row, "private-key");
   return pem;
 }
 
@@ -97,6 +99,7 @@ export async function getIssuedCertificate(
   const privateKey = hasScope(args.principal, "certificates:read-private-key")
     ? openCertificateKey(args.ctx.kek, row)
     : null;
+  if (privateKey) await recordPrivateKeyRead(args, row, "issued-certificate");
   const [issuingCaCertificate = ""] = splitPemBundle(row.certificateChain);
   return {
     certificate: row.certificate,

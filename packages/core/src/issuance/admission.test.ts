@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { RateLimitedError } from "../errors";
 import { type AdmissionOptions, createAdmission } from "./admission";
 
-const principal = { tokenId: "t1", scopes: [] };
+const principal = { tokenId: "t1", tokenName: "t1", scopes: [] };
 
 /** A queue whose depth the test sets, counting how often it is asked. */
 function fakeQueue(depth = 0) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { certificateRequests } from "@certq/db";
+import { type AuditLogRow, rawSql } from "@certq/db";
 import {
   certificateTime,
   createCertificate,
@@ -7,7 +7,8 @@ import {
   generateSerialNumber,
   parseCsr,
 } from "@certq/pki";
-import { and, eq } from "drizzle-orm";
+import { type RawAuditRow, readRawAuditRow } from "../audit/audit-view";
+import { streamAuditRows } from "../audit/record-audit";
 import { assertCaCanSign } from "../cas/find-ca";
 import { requestParamsSchema } from "../certificate-requests/request-schemas";
 import { computeValidity } from "../certificate-requests/validity";
@@ -116,7 +117,7 @@ export function createIssuer(options: {
         },
       });
       const certificateId = randomUUID();
-      const stored = await recordIssuance({
+      const audited = await recordIssuance({
         id: certificateId,
         requestId: request.id,
         caId: ca.id,
@@ -134,7 +135,8 @@ export function createIssuer(options: {
           ? sealCertificateKey(ctx.kek, certificateId, privateKeyPkcs8)
           : null,
       });
-      if (!stored) return { status: "skipped", reason: "not-pending" };
+      if (!audited) return { status: "skipped", reason: "not-pending" };
+      streamAuditRows(ctx, [audited]);
       ctx.log.info({ requestId: request.id, serialNumber }, "certificate issued");
       return {
         status: "issued",
@@ -148,18 +150,29 @@ export function createIssuer(options: {
   };
 }
 
-/** Ends a pending request as failed; a request already finished is left alone. */
+/**
+ * Ends a pending request as failed; a request already finished is left alone. One statement
+ * fails it and writes its audit row (certificate_request.failed, by the system).
+ */
 export async function failRequest(args: {
   ctx: ServiceContext;
   requestId: string;
   errorMessage: string;
 }): Promise<boolean> {
-  const rows = await args.ctx.db
-    .update(certificateRequests)
-    .set({ status: "failed", errorMessage: args.errorMessage })
-    .where(
-      and(eq(certificateRequests.id, args.requestId), eq(certificateRequests.status, "pending")),
+  const rows = await rawSql(args.ctx.db)<RawAuditRow[]>`
+    with failed as (
+      update certificate_requests
+      set status = 'failed', error_message = ${args.errorMessage}, updated_at = now()
+      where id = ${args.requestId} and status = 'pending'
+      returning id, token_id, profile_id
     )
-    .returning({ id: certificateRequests.id });
-  return rows.length > 0;
+    insert into audit_log (action, target_type, target_id, outcome, details)
+    select 'certificate_request.failed', 'certificate_request', failed.id::text, 'failure',
+      jsonb_build_object('errorMessage', ${args.errorMessage}::text,
+        'submittedBy', failed.token_id, 'profileId', failed.profile_id)
+    from failed
+    returning *`;
+  const audited: AuditLogRow[] = rows.map(readRawAuditRow);
+  streamAuditRows(args.ctx, audited);
+  return audited.length > 0;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { certificateRequests, certificates } from "@certq/db";
+import { auditLog, certificateRequests, certificates } from "@certq/db";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditLog } from "../audit/verify-audit-log";
 import { createIssuanceRecorder, type IssuedCertificate } from "./record-issuance";
 
 let database: TestDatabase;
@@ -57,7 +58,11 @@ describe("createIssuanceRecorder", () => {
     const record = createIssuanceRecorder(database.db);
     const requests = await Promise.all(Array.from({ length: 20 }, pendingRequest));
     const batch = requests.map((id) => issued(id));
-    expect(await Promise.all(batch.map(record))).toEqual(requests.map(() => true));
+    const audited = await Promise.all(batch.map(record));
+    // Each stored certificate has its certificate.issued row, written by the same statement.
+    expect(audited.map((row) => row?.targetId)).toEqual(batch.map((c) => c.id));
+    expect(audited.every((row) => row?.action === "certificate.issued")).toBe(true);
+    expect((await verifyAuditLog(database.db)).problems).toEqual([]);
 
     for (const [i, requestId] of requests.entries()) {
       const [request] = await database.db
@@ -91,13 +96,18 @@ describe("createIssuanceRecorder", () => {
     ]);
     // The two of one request land in one batch, which fails on UNIQUE(request_id); retried
     // alone, concurrently, exactly one of them claims the request.
-    expect(results[0]).toBe(true);
-    expect(results.slice(1).sort()).toEqual([false, true]);
+    expect(results[0]).not.toBeNull();
+    expect(results.slice(1).filter((row) => row !== null)).toHaveLength(1);
     const rows = await database.db
       .select()
       .from(certificates)
       .where(eq(certificates.requestId, requestId));
     expect(rows).toHaveLength(1);
+    const auditRows = await database.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, rows[0]?.id as string));
+    expect(auditRows).toHaveLength(1);
   });
 
   it("stores nothing for a request that is no longer pending", async () => {
@@ -107,7 +117,9 @@ describe("createIssuanceRecorder", () => {
       .update(certificateRequests)
       .set({ status: "failed", errorMessage: "gave up" })
       .where(eq(certificateRequests.id, requestId));
-    expect(await record(issued(requestId))).toBe(false);
+    const before = await database.db.$count(auditLog);
+    expect(await record(issued(requestId))).toBeNull();
+    expect(await database.db.$count(auditLog)).toBe(before);
     const rows = await database.db
       .select()
       .from(certificates)

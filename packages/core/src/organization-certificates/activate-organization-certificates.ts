@@ -18,6 +18,11 @@ export async function activateOrganizationCertificates(args: {
   input: ToggleOrganizationCertificatesInput;
 }): Promise<OrganizationCertificateActivation> {
   requireScope(args.principal, "certificates:issue");
-  const data = await setOrganizationCertificatesActive(args.ctx, args.input.certificate_ids, true);
+  const data = await setOrganizationCertificatesActive(
+    args.ctx,
+    args.principal,
+    args.input.certificate_ids,
+    true,
+  );
   return { object: "organization.certificate.activation", data };
 }

@@ -18,6 +18,11 @@ export async function deactivateOrganizationCertificates(args: {
   input: ToggleOrganizationCertificatesInput;
 }): Promise<OrganizationCertificateDeactivation> {
   requireScope(args.principal, "certificates:issue");
-  const data = await setOrganizationCertificatesActive(args.ctx, args.input.certificate_ids, false);
+  const data = await setOrganizationCertificatesActive(
+    args.ctx,
+    args.principal,
+    args.input.certificate_ids,
+    false,
+  );
   return { object: "organization.certificate.deactivation", data };
 }

@@ -1,6 +1,7 @@
 import { uploadedCertificates } from "@certq/db";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { findOrganizationCertificate } from "./find-organization-certificate";
@@ -24,7 +25,7 @@ export async function deleteOrganizationCertificate(args: {
   certificateId: string;
 }): Promise<OrganizationCertificateDeleted> {
   requireScope(args.principal, "certificates:issue");
-  return args.ctx.db.transaction(async (tx) => {
+  return inAuditedTransaction(args.ctx, async (tx, audit) => {
     // Locked, so an activation cannot slip in between the check and the delete.
     const record = await findOrganizationCertificate(tx, args.certificateId, { lock: true });
     const id = toOrganizationCertificateId(record.id);
@@ -43,6 +44,13 @@ export async function deleteOrganizationCertificate(args: {
       );
     }
     await tx.delete(uploadedCertificates).where(eq(uploadedCertificates.id, record.id));
+    await audit({
+      principal: args.principal,
+      action: "certificate.deleted",
+      targetType: "uploaded_certificate",
+      targetId: record.id,
+      details: { name: record.name },
+    });
     return { object: "certificate.deleted" as const, id, deleted: true as const };
   });
 }

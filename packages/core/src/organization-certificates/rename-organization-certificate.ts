@@ -1,6 +1,7 @@
 import { certificates, uploadedCertificates } from "@certq/db";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { plainText } from "../subject-schema";
@@ -26,22 +27,31 @@ export async function renameOrganizationCertificate(args: {
   input: RenameOrganizationCertificateInput;
 }): Promise<OrganizationCertificate> {
   requireScope(args.principal, "certificates:issue");
-  const db = args.ctx.db;
-  const record = await findOrganizationCertificate(db, args.certificateId);
+  const record = await findOrganizationCertificate(args.ctx.db, args.certificateId);
   const name = args.input.name;
-  const [row] =
-    record.source === "issued"
-      ? await db
-          .update(certificates)
-          .set({ name })
-          .where(eq(certificates.id, record.id))
-          .returning({ name: certificates.name })
-      : await db
-          .update(uploadedCertificates)
-          .set({ name })
-          .where(eq(uploadedCertificates.id, record.id))
-          .returning({ name: uploadedCertificates.name });
-  // Deleted between the lookup and the update.
-  if (!row) throw new OrganizationCertificateNotFoundError(args.certificateId, "certificate_id");
+  const row = await inAuditedTransaction(args.ctx, async (db, audit) => {
+    const [row] =
+      record.source === "issued"
+        ? await db
+            .update(certificates)
+            .set({ name })
+            .where(eq(certificates.id, record.id))
+            .returning({ name: certificates.name })
+        : await db
+            .update(uploadedCertificates)
+            .set({ name })
+            .where(eq(uploadedCertificates.id, record.id))
+            .returning({ name: uploadedCertificates.name });
+    // Deleted between the lookup and the update.
+    if (!row) throw new OrganizationCertificateNotFoundError(args.certificateId, "certificate_id");
+    await audit({
+      principal: args.principal,
+      action: "certificate.renamed",
+      targetType: record.source === "issued" ? "certificate" : "uploaded_certificate",
+      targetId: record.id,
+      details: { previousName: record.name, name: row.name },
+    });
+    return row;
+  });
   return toOrganizationCertificate({ ...record, name: row.name });
 }

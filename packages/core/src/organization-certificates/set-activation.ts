@@ -1,6 +1,8 @@
 import { certificates, uploadedCertificates } from "@certq/db";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
+import type { Principal } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { findOrganizationCertificatesByUuid } from "./find-organization-certificate";
 import {
@@ -37,6 +39,7 @@ export const organizationCertificateDeactivationSchema = z.object({
  */
 export async function setOrganizationCertificatesActive(
   ctx: ServiceContext,
+  principal: Principal,
   certificateIds: string[],
   active: boolean,
 ): Promise<OrganizationCertificateItem[]> {
@@ -46,7 +49,7 @@ export async function setOrganizationCertificatesActive(
     if (!uuid) throw new OrganizationCertificateNotFoundError(id, `certificate_ids[${index}]`);
     if (!uuids.includes(uuid)) uuids.push(uuid);
   }
-  return ctx.db.transaction(async (tx) => {
+  return inAuditedTransaction(ctx, async (tx, audit) => {
     const found = await findOrganizationCertificatesByUuid(tx, uuids, { lock: true });
     for (const [index, id] of certificateIds.entries()) {
       const record = found.get(fromOrganizationCertificateId(id) ?? "");
@@ -70,6 +73,15 @@ export async function setOrganizationCertificatesActive(
         .update(uploadedCertificates)
         .set({ active })
         .where(inArray(uploadedCertificates.id, uploaded));
+    }
+    for (const record of records) {
+      await audit({
+        principal,
+        action: active ? "certificate.activated" : "certificate.deactivated",
+        targetType: record.source === "issued" ? "certificate" : "uploaded_certificate",
+        targetId: record.id,
+        details: { wasActive: record.active },
+      });
     }
     return records.map((record) => toOrganizationCertificateItem({ ...record, active }));
   });

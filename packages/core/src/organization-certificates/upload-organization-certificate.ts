@@ -2,6 +2,7 @@ import { certificates, uploadedCertificates } from "@certq/db";
 import { type CertificateInfo, PkiError, parseCertificate, splitPemBundle } from "@certq/pki";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
@@ -70,21 +71,31 @@ export async function uploadOrganizationCertificate(args: {
   }
 
   try {
-    const [row] = await db
-      .insert(uploadedCertificates)
-      .values({
-        name: input.name ?? defaultName(info),
-        // Stored re-wrapped, without whatever text surrounded the PEM block.
-        certificate: splitPemBundle(input.content)[0] ?? input.content,
-        fingerprintSha256: info.fingerprintSha256,
-        serialNumber: info.serialNumber,
-        subject: info.subjectString,
-        issuer: info.issuerString,
-        notBefore: info.notBefore,
-        notAfter: info.notAfter,
-      })
-      .returning();
-    if (!row) throw new Error("uploaded certificate insert returned no row");
+    const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+      const [row] = await tx
+        .insert(uploadedCertificates)
+        .values({
+          name: input.name ?? defaultName(info),
+          // Stored re-wrapped, without whatever text surrounded the PEM block.
+          certificate: splitPemBundle(input.content)[0] ?? input.content,
+          fingerprintSha256: info.fingerprintSha256,
+          serialNumber: info.serialNumber,
+          subject: info.subjectString,
+          issuer: info.issuerString,
+          notBefore: info.notBefore,
+          notAfter: info.notAfter,
+        })
+        .returning();
+      if (!row) throw new Error("uploaded certificate insert returned no row");
+      await audit({
+        principal: args.principal,
+        action: "certificate.uploaded",
+        targetType: "uploaded_certificate",
+        targetId: row.id,
+        details: { name: row.name, serialNumber: row.serialNumber, subject: row.subject },
+      });
+      return row;
+    });
     return toOrganizationCertificate({ ...row, source: "uploaded", revoked: false });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { certificateProfiles } from "@certq/db";
 import { asc, eq } from "drizzle-orm";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
@@ -40,20 +41,34 @@ export async function createProfile(
   const id = randomUUID();
   const webhookSecret = input.webhookUrl ? generateWebhookSecret() : undefined;
   try {
-    const [row] = await args.ctx.db
-      .insert(certificateProfiles)
-      .values({
-        id,
-        slug: input.slug,
-        description: input.description ?? "",
-        caId: input.caId,
-        defaults: input.defaults ?? {},
-        policy: input.policy,
-        webhookUrl: input.webhookUrl ?? null,
-        webhookSecret: webhookSecret ? sealWebhookSecret(args.ctx.kek, id, webhookSecret) : null,
-      })
-      .returning();
-    if (!row) throw new Error("profile insert returned no row");
+    const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+      const [row] = await tx
+        .insert(certificateProfiles)
+        .values({
+          id,
+          slug: input.slug,
+          description: input.description ?? "",
+          caId: input.caId,
+          defaults: input.defaults ?? {},
+          policy: input.policy,
+          webhookUrl: input.webhookUrl ?? null,
+          webhookSecret: webhookSecret ? sealWebhookSecret(args.ctx.kek, id, webhookSecret) : null,
+        })
+        .returning();
+      if (!row) throw new Error("profile insert returned no row");
+      const target = {
+        principal: args.principal,
+        targetType: "profile",
+        targetId: row.id,
+      } as const;
+      await audit({
+        ...target,
+        action: "profile.created",
+        details: { slug: row.slug, caId: row.caId },
+      });
+      if (webhookSecret) await audit({ ...target, action: "profile.webhook_secret_generated" });
+      return row;
+    });
     return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
   } catch (error) {
     if (isUniqueViolation(error))
@@ -88,25 +103,38 @@ export async function updateProfile(
   const webhookSecret =
     input.webhookUrl && !profile.webhookSecret ? generateWebhookSecret() : undefined;
   try {
-    const [row] = await args.ctx.db
-      .update(certificateProfiles)
-      .set({
-        slug: input.slug,
-        description: input.description,
-        caId: input.caId,
-        defaults: input.defaults,
-        policy: input.policy,
-        webhookUrl: input.webhookUrl,
-        webhookSecret:
-          input.webhookUrl === null
-            ? null
-            : webhookSecret
-              ? sealWebhookSecret(args.ctx.kek, profile.id, webhookSecret)
-              : undefined,
-      })
-      .where(eq(certificateProfiles.id, profile.id))
-      .returning();
-    if (!row) throw new NotFoundError("Certificate profile", args.profileId);
+    const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+      const [row] = await tx
+        .update(certificateProfiles)
+        .set({
+          slug: input.slug,
+          description: input.description,
+          caId: input.caId,
+          defaults: input.defaults,
+          policy: input.policy,
+          webhookUrl: input.webhookUrl,
+          webhookSecret:
+            input.webhookUrl === null
+              ? null
+              : webhookSecret
+                ? sealWebhookSecret(args.ctx.kek, profile.id, webhookSecret)
+                : undefined,
+        })
+        .where(eq(certificateProfiles.id, profile.id))
+        .returning();
+      if (!row) throw new NotFoundError("Certificate profile", args.profileId);
+      const target = {
+        principal: args.principal,
+        targetType: "profile",
+        targetId: row.id,
+      } as const;
+      const changed = Object.keys(input).filter(
+        (key) => input[key as keyof UpdateProfileInput] !== undefined,
+      );
+      await audit({ ...target, action: "profile.updated", details: { changed } });
+      if (webhookSecret) await audit({ ...target, action: "profile.webhook_secret_generated" });
+      return row;
+    });
     return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
   } catch (error) {
     if (isUniqueViolation(error))
@@ -119,7 +147,20 @@ export async function deleteProfile(args: Args & { profileId: string }): Promise
   requireScope(args.principal, "profiles:manage");
   const profile = await findProfile(args.ctx.db, args.profileId);
   try {
-    await args.ctx.db.delete(certificateProfiles).where(eq(certificateProfiles.id, profile.id));
+    await inAuditedTransaction(args.ctx, async (tx, audit) => {
+      const deleted = await tx
+        .delete(certificateProfiles)
+        .where(eq(certificateProfiles.id, profile.id))
+        .returning({ id: certificateProfiles.id });
+      if (deleted.length === 0) throw new NotFoundError("Certificate profile", args.profileId);
+      await audit({
+        principal: args.principal,
+        action: "profile.deleted",
+        targetType: "profile",
+        targetId: profile.id,
+        details: { slug: profile.slug },
+      });
+    });
   } catch (error) {
     if (isForeignKeyViolation(error)) {
       throw new ConflictError(

@@ -2,6 +2,7 @@ import { certificates } from "@certq/db";
 import { REVOCATION_REASONS, type RevocationReason } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCertificateBySerial } from "../certificates/find-certificate";
 import type { ServiceContext } from "../context";
@@ -34,17 +35,27 @@ export async function revokeCertificate(args: {
   requireScope(args.principal, "certificates:revoke");
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
   const revokedAt = args.ctx.now();
-  const [row] = await args.ctx.db
-    .update(certificates)
-    .set({ status: "revoked", revokedAt, revocationReason: args.input.revocationReason })
-    .where(and(eq(certificates.id, certificate.id), eq(certificates.status, "active")))
-    .returning();
-  if (!row) {
-    throw new BadRequestError(
-      `Certificate ${certificate.serialNumber} is already revoked`,
-      "serialNumber",
-    );
-  }
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx
+      .update(certificates)
+      .set({ status: "revoked", revokedAt, revocationReason: args.input.revocationReason })
+      .where(and(eq(certificates.id, certificate.id), eq(certificates.status, "active")))
+      .returning();
+    if (!row) {
+      throw new BadRequestError(
+        `Certificate ${certificate.serialNumber} is already revoked`,
+        "serialNumber",
+      );
+    }
+    await audit({
+      principal: args.principal,
+      action: "certificate.revoked",
+      targetType: "certificate",
+      targetId: row.id,
+      details: { serialNumber: row.serialNumber, reason: row.revocationReason, caId: row.caId },
+    });
+    return row;
+  });
   args.ctx.log.info(
     { serialNumber: row.serialNumber, reason: row.revocationReason },
     "certificate revoked",

@@ -51,6 +51,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     lookups: createSharedLookups(database.db),
     signers: createCaSignerCache(kek),
     outbound,
+    streamAudit: config.auditLogStream,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return {

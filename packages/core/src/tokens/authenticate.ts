@@ -46,6 +46,7 @@ export function createTokenLookup(db: Database): TokenLookup {
     .select({
       tokenHash: accessTokens.tokenHash,
       id: accessTokens.id,
+      name: accessTokens.name,
       scopes: accessTokens.scopes,
       expiresAt: accessTokens.expiresAt,
       rateLimitPerSecond: accessTokens.rateLimitPerSecond,
@@ -59,6 +60,7 @@ export function createTokenLookup(db: Database): TokenLookup {
     toValue: (row): CachedToken => ({
       principal: {
         tokenId: row.id,
+        tokenName: row.name,
         scopes: row.scopes as Scope[],
         rateLimitPerSecond: row.rateLimitPerSecond,
       },

@@ -1,5 +1,6 @@
 import { accessTokens } from "@certq/db";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { scopeSchema } from "../auth/scopes";
 import type { ServiceContext } from "../context";
@@ -29,16 +30,30 @@ export async function createToken(args: {
     throw new BadRequestError("expiresAt must be in the future", "expiresAt");
   }
   const value = generateTokenValue();
-  const [row] = await args.ctx.db
-    .insert(accessTokens)
-    .values({
-      name: input.name,
-      scopes: [...new Set(input.scopes)],
-      tokenHash: hashTokenValue(value),
-      expiresAt,
-      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
-    })
-    .returning();
-  if (!row) throw new Error("token insert returned no row");
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx
+      .insert(accessTokens)
+      .values({
+        name: input.name,
+        scopes: [...new Set(input.scopes)],
+        tokenHash: hashTokenValue(value),
+        expiresAt,
+        rateLimitPerSecond: input.rateLimitPerSecond ?? null,
+      })
+      .returning();
+    if (!row) throw new Error("token insert returned no row");
+    await audit({
+      principal: args.principal,
+      action: "token.created",
+      targetType: "token",
+      targetId: row.id,
+      details: {
+        name: row.name,
+        scopes: row.scopes,
+        expiresAt: row.expiresAt?.toISOString() ?? null,
+      },
+    });
+    return row;
+  });
   return { token: toTokenView(row), value };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { type CachedToken, createTokenCache } from "./token-cache";
 
 const token = (tokenId: string): CachedToken => ({
-  principal: { tokenId, scopes: ["certificates:read"], rateLimitPerSecond: null },
+  principal: {
+    tokenId,
+    tokenName: tokenId,
+    scopes: ["certificates:read"],
+    rateLimitPerSecond: null,
+  },
   expiresAt: null,
 });
 

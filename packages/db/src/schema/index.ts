@@ -1,4 +1,5 @@
 export * from "./access-tokens";
+export * from "./audit-log";
 export * from "./certificate-authorities";
 export * from "./certificate-profiles";
 export * from "./certificate-requests";
