@@ -21,6 +21,7 @@ import {
   type WebhookQueue,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
+import { createKeyRing, type KeyRing } from "@certq/pki";
 import {
   createIssuanceWorker,
   createWebhookWorker,
@@ -87,6 +88,8 @@ export interface HarnessOptions {
   tokenRateLimit?: number;
   /** CERTQ_TOKEN_CACHE_MS; unset, no token cache (a query per request). */
   tokenCacheMs?: number;
+  /** The key ring; a fresh random key unless given. */
+  kek?: KeyRing;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -101,7 +104,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       },
     }),
   });
-  const kek = randomBytes(32);
+  const kek = options.kek ?? createKeyRing(randomBytes(32));
   const ctx: ServiceContext = {
     db: db.db,
     log,

@@ -143,9 +143,9 @@ describe("key rings and rotation", () => {
       expect(openPrivateKey({ kek: createKeyRing(newKey), sealed: rewrapped, aad })).toEqual(
         plaintext,
       );
-      expect(() =>
-        openPrivateKey({ kek: createKeyRing(oldKey), sealed: rewrapped, aad }),
-      ).toThrow(UnknownKekError);
+      expect(() => openPrivateKey({ kek: createKeyRing(oldKey), sealed: rewrapped, aad })).toThrow(
+        UnknownKekError,
+      );
     }
   });
 

@@ -103,7 +103,10 @@ function unwrapDek(ring: KeyRing, envelope: Envelope, aad: Buffer): Buffer {
     if (!key) throw new UnknownKekError(envelope.kekId);
     candidates.push(key);
   } else {
-    candidates.push(ring.current.key, ...[...ring.byId.values()].filter((k) => k !== ring.current.key));
+    candidates.push(
+      ring.current.key,
+      ...[...ring.byId.values()].filter((k) => k !== ring.current.key),
+    );
   }
   for (const key of candidates) {
     try {
@@ -113,7 +116,11 @@ function unwrapDek(ring: KeyRing, envelope: Envelope, aad: Buffer): Buffer {
   throw new PkiError(CANNOT_OPEN, "sealed");
 }
 
-function openEnvelope(ring: KeyRing, envelope: Envelope, aad: Buffer): { dek: Buffer; key: Buffer } {
+function openEnvelope(
+  ring: KeyRing,
+  envelope: Envelope,
+  aad: Buffer,
+): { dek: Buffer; key: Buffer } {
   const dek = unwrapDek(ring, envelope, aad);
   try {
     return { dek, key: decrypt(dek, envelope.body, aad) };
