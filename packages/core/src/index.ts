@@ -12,6 +12,7 @@ export * from "./certificate-requests/list-requests";
 export * from "./certificate-requests/request-outcome";
 export * from "./certificate-requests/request-schemas";
 export * from "./certificate-requests/submit-request";
+export * from "./certificates/certificate-key";
 export * from "./certificates/list-certificates";
 export * from "./certificates/read-certificates";
 export * from "./context";

@@ -49,7 +49,8 @@ const MAX_PASSES = 3;
 export async function rewrapStoredKeys(args: {
   ctx: { db: Database; kek: KeyRing };
   batchSize?: number;
-  onBatch?: (progress: RewrapProgress) => void;
+  /** Called after each committed batch; awaited, so a caller may pace the run. */
+  onBatch?: (progress: RewrapProgress) => void | Promise<void>;
 }): Promise<RewrapReport> {
   const { db, kek } = args.ctx;
   const batchSize = args.batchSize ?? 200;
@@ -80,7 +81,7 @@ export async function rewrapStoredKeys(args: {
         const written = await writeBatch(db, sealed, updates);
         inPass += written;
         rewrapped += written;
-        if (written > 0) args.onBatch?.({ table: sealed.table, rewrapped });
+        if (written > 0) await args.onBatch?.({ table: sealed.table, rewrapped });
       }
       // A pass that changed nothing leaves nothing a further pass could change.
       if (inPass === 0) break;
