@@ -66,7 +66,10 @@ export function loadKeyRing(config: Config, log: Logger): KeyRing {
   });
   const ring = createKeyRing(keys.current, keys.previous);
   log.info(
-    { kekId: ring.current.id, previousKekIds: [...ring.byId.keys()].slice(1) },
+    {
+      kekId: ring.current.id,
+      previousKekIds: [...ring.byId.keys()].filter((id) => id !== ring.current.id),
+    },
     "key-encryption keys loaded",
   );
   return ring;
