@@ -24,6 +24,7 @@ import {
   type WebhookQueue,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
+import { createKeyRing, type KeyRing } from "@certq/pki";
 import {
   createIssuanceWorker,
   createWebhookWorker,
@@ -96,6 +97,8 @@ export interface HarnessOptions {
   outboundLookup?: LookupAll;
   /** CERTQ_AUDIT_LOG_STREAM. */
   streamAudit?: boolean;
+  /** The key ring; a fresh random key unless given. */
+  kek?: KeyRing;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -110,7 +113,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       },
     }),
   });
-  const kek = randomBytes(32);
+  const kek = options.kek ?? createKeyRing(randomBytes(32));
   const ctx: ServiceContext = {
     db: db.db,
     log,

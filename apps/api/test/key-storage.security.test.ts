@@ -1,5 +1,5 @@
 import { certificateAuthorities, certificates } from "@certq/db";
-import { openPrivateKey } from "@certq/pki";
+import { createKeyRing, openPrivateKey } from "@certq/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
@@ -49,7 +49,7 @@ describe("private keys at rest", () => {
     // The wrong key-encryption key cannot open it.
     expect(() =>
       openPrivateKey({
-        kek: Buffer.alloc(32),
+        kek: createKeyRing(Buffer.alloc(32)),
         sealed: certRow.encryptedPrivateKey as Buffer,
         aad: `certificate:${certRow.id}`,
       }),

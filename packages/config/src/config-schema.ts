@@ -22,6 +22,13 @@ export const configEnvSchema = z.object({
       message: "must be base64 of exactly 32 bytes (openssl rand -base64 32)",
     })
     .optional(),
+  /** Earlier KEKs, comma-separated base64: they still open stored keys, never seal new ones. */
+  CERTQ_KEK_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32), {
+      message: "must be base64 keys of exactly 32 bytes each, separated by commas",
+    })
+    .optional(),
   CERTQ_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CERTQ_DATA_DIR: z.string().min(1).default(".certq"),
   CERTQ_QUEUE_PREFIX: z
@@ -79,6 +86,8 @@ export interface Config {
   host: string;
   logLevel: ConfigEnv["LOG_LEVEL"];
   kekBase64: string | undefined;
+  /** CERTQ_KEK_PREVIOUS, one base64 key per entry. */
+  kekPreviousBase64: string[];
   adminToken: string | undefined;
   dataDir: string;
   queuePrefix: string;
@@ -110,6 +119,7 @@ export function toConfig(env: ConfigEnv): Config {
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     kekBase64: env.CERTQ_KEK,
+    kekPreviousBase64: env.CERTQ_KEK_PREVIOUS?.split(",").map((k) => k.trim()) ?? [],
     adminToken: env.CERTQ_ADMIN_TOKEN,
     dataDir: env.CERTQ_DATA_DIR,
     queuePrefix: env.CERTQ_QUEUE_PREFIX,

@@ -46,6 +46,16 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ CERTQ_KEY_POOL: "RSA_2048" })).toThrow(ConfigError);
   });
 
+  it("reads earlier key-encryption keys, each of which must be 32 bytes", () => {
+    const a = Buffer.alloc(32, 1).toString("base64");
+    const b = Buffer.alloc(32, 2).toString("base64");
+    expect(parseConfig({}).kekPreviousBase64).toEqual([]);
+    expect(parseConfig({ CERTQ_KEK_PREVIOUS: `${a}, ${b}` }).kekPreviousBase64).toEqual([a, b]);
+    expect(() => parseConfig({ CERTQ_KEK_PREVIOUS: `${a},c2hvcnQ=` })).toThrow(
+      /CERTQ_KEK_PREVIOUS/,
+    );
+  });
+
   it("lists every bad variable at once", () => {
     let caught: unknown;
     try {

@@ -20,6 +20,8 @@ const REDACT_PATHS = [
   "*.kek",
   "kekBase64",
   "*.kekBase64",
+  "kekPreviousBase64",
+  "*.kekPreviousBase64",
 ];
 
 const PRIVATE_KEY_MARKER = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;

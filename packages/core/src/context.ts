@@ -1,5 +1,6 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
+import type { KeyRing } from "@certq/pki";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { RequestViewLookup } from "./certificate-requests/get-request";
 import type { OutboundClient } from "./outbound/outbound-client";
@@ -11,8 +12,8 @@ import type { TokenCache } from "./tokens/token-cache";
 export interface ServiceContext {
   db: Database;
   log: Logger;
-  /** The key-encryption key for private keys at rest (32 bytes). */
-  kek: Buffer;
+  /** The key-encryption keys for private keys at rest: the current one seals, all open. */
+  kek: KeyRing;
   now: () => Date;
   /** Where relying parties reach this service: CRL, caIssuers and OCSP URLs start here. */
   publicUrl: string;

@@ -3,3 +3,4 @@ export * from "./client";
 export * from "./migrate";
 export * from "./raw";
 export * from "./schema";
+export { sealedKekHeader } from "./schema/columns";

@@ -11,7 +11,14 @@ export { type CrlEntry, type CrlInput, createCrl } from "./crl";
 export { type CsrInput, createCsr, type ParsedCsr, parseCsr } from "./csr";
 export { PkiError } from "./errors";
 export { ipFromBytes, ipToBytes } from "./ip-address";
-export { openPrivateKey, sealPrivateKey } from "./key-envelope";
+export {
+  openPrivateKey,
+  rewrapPrivateKey,
+  sealedKekId,
+  sealPrivateKey,
+  UnknownKekError,
+} from "./key-envelope";
+export { createKeyRing, KEK_ID_BYTES, type KeyRing, kekId } from "./key-ring";
 export {
   type GeneratedKeyPair,
   generateKeyPair,

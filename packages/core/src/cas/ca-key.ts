@@ -1,17 +1,23 @@
 import type { CertificateAuthorityRow } from "@certq/db";
-import { type KeyAlgorithm, openPrivateKey, type SignerInput, sealPrivateKey } from "@certq/pki";
+import {
+  type KeyAlgorithm,
+  type KeyRing,
+  openPrivateKey,
+  type SignerInput,
+  sealPrivateKey,
+} from "@certq/pki";
 import { BadRequestError } from "../errors";
 
 // Binding the record ID into the AEAD stops a sealed key being replayed onto another CA.
-const caKeyAad = (caId: string) => `ca:${caId}`;
+export const caKeyAad = (caId: string) => `ca:${caId}`;
 
-export function sealCaKey(kek: Buffer, caId: string, pkcs8: Buffer): Buffer {
+export function sealCaKey(kek: KeyRing, caId: string, pkcs8: Buffer): Buffer {
   return sealPrivateKey({ kek, plaintext: pkcs8, aad: caKeyAad(caId) });
 }
 
 /** The CA's certificate and decrypted key, ready to sign. Only for active CAs. */
 export function loadCaSigner(
-  kek: Buffer,
+  kek: KeyRing,
   ca: Pick<
     CertificateAuthorityRow,
     "id" | "status" | "keyAlgorithm" | "certificate" | "encryptedPrivateKey"

@@ -1,11 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CertificateAuthorityRow } from "@certq/db";
-import { createCertificate, generateKeyPair, generateSerialNumber } from "@certq/pki";
+import {
+  createCertificate,
+  createKeyRing,
+  generateKeyPair,
+  generateSerialNumber,
+} from "@certq/pki";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sealCaKey } from "./ca-key";
 import { createCaSignerCache } from "./ca-signer-cache";
 
-const kek = randomBytes(32);
+const kek = createKeyRing(randomBytes(32));
 
 async function rootRow(
   commonName: string,

@@ -1,5 +1,11 @@
 import type { CertificateAuthorityRow } from "@certq/db";
-import { joinPem, type PreparedSigner, prepareSigner, splitPemBundle } from "@certq/pki";
+import {
+  joinPem,
+  type KeyRing,
+  type PreparedSigner,
+  prepareSigner,
+  splitPemBundle,
+} from "@certq/pki";
 import type { ConstrainingCa } from "../policy/name-constraints";
 import { loadCaSigner } from "./ca-key";
 import { chainNameConstraints } from "./chain-name-constraints";
@@ -41,7 +47,7 @@ interface Entry {
  * process's memory, as the key pool's keys do; nothing of it is persisted or logged.
  * Bounded: the least recently used CA makes room.
  */
-export function createCaSignerCache(kek: Buffer, maxEntries = 64): CaSignerCache {
+export function createCaSignerCache(kek: KeyRing, maxEntries = 64): CaSignerCache {
   const entries = new Map<string, Entry>();
   return {
     get(ca) {

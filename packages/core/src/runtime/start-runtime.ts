@@ -7,8 +7,10 @@ import {
   resolveKek,
 } from "@certq/config";
 import { createDatabase, migrateDatabase } from "@certq/db";
+import { createKeyRing, type KeyRing } from "@certq/pki";
 import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
+import { checkKeyRing, KeyRingMismatchError } from "../kek/check-key-ring";
 import { createOutboundClient } from "../outbound/outbound-client";
 import { createOutboundPolicy } from "../outbound/outbound-policy";
 import { createSharedLookups } from "../shared-lookups";
@@ -26,7 +28,8 @@ export interface Runtime {
 
 /**
  * What every process does first: parse config, check Postgres and Redis answer, migrate,
- * open the pool, load the KEK and bootstrap the admin token.
+ * open the pool, load the KEKs (refusing a ring that cannot open the stored keys) and
+ * bootstrap the admin token.
  */
 export async function startRuntime(name: string, config: Config = loadConfig()): Promise<Runtime> {
   const log = createLogger({ level: config.logLevel, name });
@@ -39,7 +42,11 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   await checkRedis(config.redisUrl);
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase({ url: config.databaseUrl, max: 20 });
-  const kek = resolveKek({ kekBase64: config.kekBase64, dataDir: config.dataDir, log });
+  const kek = loadKeyRing(config, log);
+  await checkKeyRing({ db: database.db, kek }).catch(async (error) => {
+    await database.close();
+    throw error;
+  });
   const ctx: ServiceContext = {
     db: database.db,
     log,
@@ -65,9 +72,32 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   };
 }
 
+/** CERTQ_KEK (or the development key file) seals; CERTQ_KEK_PREVIOUS keys still open. */
+export function loadKeyRing(config: Config, log: Logger): KeyRing {
+  const keys = resolveKek({
+    kekBase64: config.kekBase64,
+    previousBase64: config.kekPreviousBase64,
+    dataDir: config.dataDir,
+    log,
+  });
+  const ring = createKeyRing(keys.current, keys.previous);
+  log.info(
+    {
+      kekId: ring.current.id,
+      previousKekIds: [...ring.byId.keys()].filter((id) => id !== ring.current.id),
+    },
+    "key-encryption keys loaded",
+  );
+  return ring;
+}
+
 /** Turns a start-up failure into one readable line and exit code 1. */
 export function exitOnStartupError(error: unknown): never {
-  if (error instanceof DependencyUnreachableError || error instanceof ConfigError) {
+  if (
+    error instanceof DependencyUnreachableError ||
+    error instanceof ConfigError ||
+    error instanceof KeyRingMismatchError
+  ) {
     console.error(error.message);
   } else {
     console.error(`certq: failed to start: ${(error as Error).message ?? String(error)}`);

@@ -1,17 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { openPrivateKey, sealPrivateKey } from "@certq/pki";
+import { type KeyRing, openPrivateKey, sealPrivateKey } from "@certq/pki";
 
-const aad = (profileId: string) => `webhook:${profileId}`;
+export const webhookSecretAad = (profileId: string) => `webhook:${profileId}`;
 
 /** A new signing secret for a profile's webhook, shown to its creator once. */
 export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString("base64url")}`;
 }
 
-export function sealWebhookSecret(kek: Buffer, profileId: string, secret: string): Buffer {
-  return sealPrivateKey({ kek, plaintext: Buffer.from(secret, "utf8"), aad: aad(profileId) });
+export function sealWebhookSecret(kek: KeyRing, profileId: string, secret: string): Buffer {
+  return sealPrivateKey({
+    kek,
+    plaintext: Buffer.from(secret, "utf8"),
+    aad: webhookSecretAad(profileId),
+  });
 }
 
-export function openWebhookSecret(kek: Buffer, profileId: string, sealed: Buffer): string {
-  return openPrivateKey({ kek, sealed, aad: aad(profileId) }).toString("utf8");
+export function openWebhookSecret(kek: KeyRing, profileId: string, sealed: Buffer): string {
+  return openPrivateKey({ kek, sealed, aad: webhookSecretAad(profileId) }).toString("utf8");
 }

@@ -2,7 +2,7 @@ import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle
 import { certificateAuthorities } from "./certificate-authorities";
 import { certificateProfiles } from "./certificate-profiles";
 import { certificateRequests } from "./certificate-requests";
-import { bytea, timestamps, timestamptz } from "./columns";
+import { bytea, sealedKekHeader, timestamps, timestamptz } from "./columns";
 
 export const CERTIFICATE_STATUSES = ["active", "revoked"] as const;
 
@@ -46,6 +46,8 @@ export const certificates = pgTable(
     index("certificates_ca_id_idx").on(t.caId),
     index("certificates_created_at_idx").on(t.createdAt, t.id),
     index("certificates_ca_id_status_idx").on(t.caId, t.status),
+    // Start-up asks which KEKs the stored keys need: a few index probes, not a table scan.
+    index("certificates_kek_header_idx").on(sealedKekHeader(t.encryptedPrivateKey)),
   ],
 );
 

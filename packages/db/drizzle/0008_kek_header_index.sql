@@ -1,0 +1,1 @@
+CREATE INDEX "certificates_kek_header_idx" ON "certificates" USING btree ((case when substring("encrypted_private_key" from 1 for 1) = '\x02'::bytea then substring("encrypted_private_key" from 1 for 9) else substring("encrypted_private_key" from 1 for 1) end));
