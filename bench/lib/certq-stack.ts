@@ -3,9 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createIssuanceQueue, createRedis, type IssuanceQueue } from "@certq/core";
+import {
+  createIssuanceQueue,
+  createRedis,
+  type IssuanceQueue,
+  type RedisClient,
+} from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import type { Cleanup } from "./cleanup";
 import { HttpClient } from "./http";
 import { type ChildHandle, freePort, startProcess, waitFor } from "./processes";
@@ -58,7 +63,7 @@ export class CertqStack {
     const db = await createTestDatabase();
     cleanup.add(`drop database ${db.name}`, () => db.drop());
     const prefix = `{bench-${randomUUID()}}`;
-    const redis = createRedis(REDIS_URL, "worker");
+    const redis = createRedis({ topology: "single", url: REDIS_URL }, "worker");
     cleanup.add(`delete Redis keys ${prefix}*`, async () => {
       await deleteKeys(redis, prefix);
       redis.disconnect();
@@ -216,7 +221,14 @@ export class CertqStack {
 }
 
 /** Deletes every key under the prefix (SCAN + UNLINK, bounded by the key count). */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  // The prefix is a hash tag, so on a Cluster its keys all sit on one master: scan each.
+  for (const redis of client instanceof Cluster ? client.nodes("master") : [client]) {
+    await deleteNodeKeys(redis, prefix);
+  }
+}
+
+async function deleteNodeKeys(redis: Redis, prefix: string): Promise<void> {
   const pattern = `${prefix.replace(/[[\]*?\\]/g, "\\$&")}*`;
   let cursor = "0";
   for (let rounds = 0; rounds < 1_000_000; rounds++) {

@@ -1,5 +1,5 @@
 import type { Logger } from "@certq/config";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@certq/core";
 
 /**
  * Runs `task` every `intervalMs` in at most one process at a time across all workers: each
@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
  * tick simply takes the lock again.
  */
 export function runExclusivelyEvery(options: {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   intervalMs: number;
   task: () => Promise<unknown>;

@@ -12,7 +12,8 @@ import type { ServiceContext } from "../context";
 import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { createTokenCache } from "../tokens/token-cache";
-import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
+import { checkPostgres, DependencyUnreachableError } from "./check-dependencies";
+import { checkRedis } from "./check-redis";
 import { installCrashGuards } from "./crash-guards";
 
 export interface Runtime {
@@ -30,7 +31,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   const log = createLogger({ level: config.logLevel, name });
   installCrashGuards(log);
   await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkRedis(config.redis, config.queuePrefix);
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase({ url: config.databaseUrl, max: 20 });
   const kek = resolveKek({ kekBase64: config.kekBase64, dataDir: config.dataDir, log });
