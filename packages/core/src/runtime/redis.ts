@@ -73,8 +73,9 @@ export function createRedis(
           ? { enableTLSForSentinelMode: true, sentinelTLS: redisTlsOptions(config.tls) }
           : {}),
         sentinelRetryStrategy: retryStrategy,
-        // Subscribes to the sentinels' +switch-master, so a promotion is followed at once.
-        failoverDetector: true,
+        // No failoverDetector: in ioredis 5.11 its +switch-master handler, firing while the
+        // client is reconnecting, ends the client for good. Reconnecting through the sentinels
+        // suffices: a sentinel's failover disconnects the old master's clients (CLIENT KILL).
         reconnectOnError: reconnectOnReadonly,
         ...extra,
       });
