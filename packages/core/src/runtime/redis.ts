@@ -90,7 +90,9 @@ function clusterOptions(
   extra: RedisOptions,
 ): ClusterOptions {
   const { enableOfflineQueue, enableReadyCheck, ...nodeBase } = roleOptions(role);
+  const { lazyConnect, ...nodeExtra } = extra;
   return {
+    ...(lazyConnect !== undefined ? { lazyConnect } : {}),
     // BullMQ's cluster guidance: ready check on (CLUSTER INFO says ok), reads from masters.
     enableReadyCheck: true,
     scaleReads: "master",
@@ -109,7 +111,7 @@ function clusterOptions(
       retryStrategy,
       ...credentials(config),
       reconnectOnError: reconnectOnReadonly,
-      ...extra,
+      ...nodeExtra,
     },
   };
 }
