@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RedisConnectionConfig } from "@certq/config";
 import {
   createIssuanceQueue,
   createRedis,
@@ -58,12 +59,17 @@ export class CertqStack {
     workerConcurrency: number;
     /** Profile the API process (--cpu-prof) into this directory; written when it stops. */
     apiCpuProfileDir?: string;
+    /** Another Redis than the local single node: its certq variables and connection. */
+    redis?: { env: Record<string, string>; connection: RedisConnectionConfig };
   }): Promise<CertqStack> {
     const { cleanup } = args;
     const db = await createTestDatabase();
     cleanup.add(`drop database ${db.name}`, () => db.drop());
     const prefix = `{bench-${randomUUID()}}`;
-    const redis = createRedis({ topology: "single", url: REDIS_URL }, "worker");
+    const redis = createRedis(
+      args.redis?.connection ?? { topology: "single", url: REDIS_URL },
+      "worker",
+    );
     cleanup.add(`delete Redis keys ${prefix}*`, async () => {
       await deleteKeys(redis, prefix);
       redis.disconnect();
@@ -77,7 +83,7 @@ export class CertqStack {
     const token = `certq_bench_${randomBytes(24).toString("hex")}`;
     const env = {
       DATABASE_URL: db.url,
-      REDIS_URL,
+      ...(args.redis?.env ?? { REDIS_URL }),
       PORT: String(port),
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
