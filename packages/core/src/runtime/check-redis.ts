@@ -3,8 +3,11 @@ import { Cluster, Redis } from "ioredis";
 import { DependencyUnreachableError } from "./check-dependencies";
 import { createRedis, type RedisClient, redisTlsOptions } from "./redis";
 
-const HOW_TO_START =
-  "Start it (docker compose up -d redis, or redis-server --maxmemory-policy noeviction) or point REDIS_URL at a running server.";
+function howToStart(config: RedisConnectionConfig): string {
+  if (config.topology === "cluster") return "Start the cluster or fix CERTQ_REDIS_CLUSTER_NODES.";
+  if (config.topology === "sentinel") return "Start the master or check the sentinels' view of it.";
+  return "Start it (docker compose up -d redis, or redis-server --maxmemory-policy noeviction) or point REDIS_URL at a running server.";
+}
 
 function reason(error: unknown): string {
   const e = error as { code?: string; message?: string };
@@ -52,7 +55,7 @@ export async function checkRedis(config: RedisConnectionConfig, prefix: string):
         );
       }
       throw new DependencyUnreachableError(
-        `certq: cannot reach Redis at ${where}: ${text.trim()}. ${HOW_TO_START}`,
+        `certq: cannot reach Redis at ${where}: ${text.trim()}. ${howToStart(config)}`,
       );
     }
     if (client instanceof Cluster) await checkClusterSlot(client, prefix, where);
