@@ -14,6 +14,7 @@ import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine"
 import { waitUntilIdle } from "./lib/processes";
 import { type BenchResults, renderResults } from "./lib/report";
 import { runSubmitClosed, runSubmitOpen } from "./lib/submit-path";
+import { runOnTopology, TOPOLOGIES } from "./lib/topologies";
 import { completedByWorker } from "./lib/worker-share";
 
 const config = loadBenchConfig();
@@ -229,6 +230,26 @@ async function boundParts(): Promise<void> {
   );
 }
 
+/** One EC end-to-end run per Redis topology (private Sentinel group and Cluster). */
+async function topologyParts(): Promise<void> {
+  results.topologies = [];
+  for (const name of TOPOLOGIES) {
+    const result = await partIf(
+      config.topologyRequests > 0,
+      `Redis ${name}, 1 worker, ${config.topologyRequests} EC`,
+      () =>
+        runOnTopology({
+          name,
+          count: config.topologyRequests,
+          clients: config.clients,
+          workerConcurrency: config.workerConcurrency,
+          timeoutMs: waitBound(config.topologyRequests, false),
+        }),
+    );
+    results.topologies.push([name, result]);
+  }
+}
+
 async function cfsslParts(): Promise<void> {
   const binary = await findCfssl();
   if (!binary) {
@@ -293,6 +314,7 @@ async function main(): Promise<number> {
       await part("certq processes", certqParts);
       await cleanup.run();
     }
+    if (parts.has("topology")) await topologyParts();
     if (parts.has("cfssl")) await part("cfssl", cfsslParts);
   } finally {
     progress("cleaning up");

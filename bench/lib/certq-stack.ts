@@ -3,9 +3,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createIssuanceQueue, createRedis, type IssuanceQueue } from "@certq/core";
+import type { RedisConnectionConfig } from "@certq/config";
+import {
+  createIssuanceQueue,
+  createRedis,
+  type IssuanceQueue,
+  type RedisClient,
+} from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import type { Cleanup } from "./cleanup";
 import { HttpClient } from "./http";
 import { type ChildHandle, freePort, startProcess, waitFor } from "./processes";
@@ -53,12 +59,17 @@ export class CertqStack {
     workerConcurrency: number;
     /** Profile the API process (--cpu-prof) into this directory; written when it stops. */
     apiCpuProfileDir?: string;
+    /** Another Redis than the local single node: its certq variables and connection. */
+    redis?: { env: Record<string, string>; connection: RedisConnectionConfig };
   }): Promise<CertqStack> {
     const { cleanup } = args;
     const db = await createTestDatabase();
     cleanup.add(`drop database ${db.name}`, () => db.drop());
     const prefix = `{bench-${randomUUID()}}`;
-    const redis = createRedis(REDIS_URL, "worker");
+    const redis = createRedis(
+      args.redis?.connection ?? { topology: "single", url: REDIS_URL },
+      "worker",
+    );
     cleanup.add(`delete Redis keys ${prefix}*`, async () => {
       await deleteKeys(redis, prefix);
       redis.disconnect();
@@ -72,7 +83,7 @@ export class CertqStack {
     const token = `certq_bench_${randomBytes(24).toString("hex")}`;
     const env = {
       DATABASE_URL: db.url,
-      REDIS_URL,
+      ...(args.redis?.env ?? { REDIS_URL }),
       PORT: String(port),
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
@@ -216,7 +227,14 @@ export class CertqStack {
 }
 
 /** Deletes every key under the prefix (SCAN + UNLINK, bounded by the key count). */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  // The prefix is a hash tag, so on a Cluster its keys all sit on one master: scan each.
+  for (const redis of client instanceof Cluster ? client.nodes("master") : [client]) {
+    await deleteNodeKeys(redis, prefix);
+  }
+}
+
+async function deleteNodeKeys(redis: Redis, prefix: string): Promise<void> {
   const pattern = `${prefix.replace(/[[\]*?\\]/g, "\\$&")}*`;
   let cursor = "0";
   for (let rounds = 0; rounds < 1_000_000; rounds++) {

@@ -1,5 +1,5 @@
 /** The parts of a run, in the order they run; BENCH_PARTS picks some of them. */
-export const BENCH_PARTS = ["bound", "e2e", "burst", "submit", "cfssl"] as const;
+export const BENCH_PARTS = ["bound", "e2e", "burst", "submit", "topology", "cfssl"] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** Every knob of the benchmark, read once from the environment (all optional). */
@@ -26,6 +26,8 @@ export interface BenchConfig {
   openSeconds: number;
   /** Requests of the RSA burst. */
   rsaBurst: number;
+  /** EC_prime256v1 requests of each Redis topology run (single node, Sentinel, Cluster). */
+  topologyRequests: number;
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -73,6 +75,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     openRate: intFromEnv(env, "BENCH_OPEN_RATE", 500, 1),
     openSeconds: intFromEnv(env, "BENCH_OPEN_SECONDS", 5, 1),
     rsaBurst: intFromEnv(env, "BENCH_RSA_BURST", 20),
+    topologyRequests: intFromEnv(env, "BENCH_TOPOLOGY_EC", 1_000),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

@@ -21,6 +21,8 @@ export interface BenchResults {
   submitClosed?: SubmitPathResult;
   submitOpen?: SubmitPathResult;
   cfssl: { status: string; ec?: CfsslResult; rsa?: CfsslResult };
+  /** The same EC run on each Redis topology, by topology name. */
+  topologies?: [string, EndToEndResult | undefined][];
   errors: string[];
 }
 
@@ -153,6 +155,9 @@ export function renderResults(r: BenchResults, clients: number, openTarget: numb
       `submit only (no worker), open ${open?.load ?? openTarget}/s`,
       open,
       `latency from due time; ${openVerdict}`,
+    ),
+    ...(r.topologies ?? []).map(([name, result]) =>
+      e2eRow(`Redis ${name}, 1 worker, ${clients} clients`, result, "EC P-256"),
     ),
     cfsslRow(cfssl.ec, "EC P-256", cfssl.status),
     cfsslRow(cfssl.rsa, "RSA-2048", cfssl.status),

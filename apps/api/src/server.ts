@@ -29,8 +29,8 @@ export async function startApiServer(
   options: { metricsRegistries?: Registry[] } = {},
 ): Promise<ApiServer> {
   const { config, log } = runtime;
-  const redis = createRedis(config.redisUrl, "producer");
-  const eventsRedis = createRedis(config.redisUrl, "worker");
+  const redis = createRedis(config.redis, "producer");
+  const eventsRedis = createRedis(config.redis, "worker");
   for (const connection of [redis, eventsRedis]) {
     connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
   }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { createLogger } from "@certq/config";
+import { createLogger, type RedisConnectionConfig } from "@certq/config";
 import {
   createAdmission,
   createCaSignerCache,
@@ -37,6 +37,7 @@ import { createApp } from "../src/app";
 import { createApiMetrics } from "../src/metrics";
 
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
+export const TEST_REDIS: RedisConnectionConfig = { topology: "single", url: TEST_REDIS_URL };
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -132,8 +133,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     streamAudit: options.streamAudit,
   };
   const prefix = `{test-${randomUUID()}}`;
-  const redis = createRedis(TEST_REDIS_URL, "producer");
-  const eventsRedis = createRedis(TEST_REDIS_URL, "worker");
+  const redis = createRedis(TEST_REDIS, "producer");
+  const eventsRedis = createRedis(TEST_REDIS, "worker");
   const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.attempts ?? 3 });
   const admit = createAdmission({
     queue,
@@ -194,7 +195,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     app,
     async startWebhooks(backoffMs) {
-      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const connection = createRedis(TEST_REDIS, "worker");
       webhookQueue = createWebhookQueue({ connection, prefix, backoffMs });
       const worker = createWebhookWorker({ ctx, connection, prefix });
       await worker.waitUntilReady();
@@ -207,7 +208,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return worker;
     },
     async startMaintenance() {
-      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const connection = createRedis(TEST_REDIS, "worker");
       const running = await startMaintenance({
         ctx,
         connection,
@@ -222,7 +223,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       });
     },
     async startWorker(concurrency = 4) {
-      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const connection = createRedis(TEST_REDIS, "worker");
       const worker = createIssuanceWorker({
         ctx,
         connection,

@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { Job, QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
-import { type ApiResponse, createHarness, type Harness, TEST_REDIS_URL } from "./harness";
+import { type ApiResponse, createHarness, type Harness, TEST_REDIS } from "./harness";
 
 interface CertificatePage {
   certificates: { serialNumber: string }[];
@@ -35,7 +35,7 @@ beforeAll(async () => {
   rootFile = await s.write("root.pem", ca.certificate);
   profileId = await createProfile(h, ca.id);
   events = new QueueEvents(MAINTENANCE_QUEUE, {
-    connection: createRedis(TEST_REDIS_URL, "worker"),
+    connection: createRedis(TEST_REDIS, "worker"),
     prefix: h.queue.opts.prefix,
   });
   await events.waitUntilReady();

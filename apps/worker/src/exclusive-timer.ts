@@ -1,14 +1,16 @@
 import type { Logger } from "@certq/config";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "@certq/core";
 
 /**
  * Runs `task` every `intervalMs` in at most one process at a time across all workers: each
  * worker ticks, and the one that takes a Redis lock (SET NX PX) for the interval runs it.
  * Unlike a job scheduler kept in Redis, this survives Redis restarting empty: the next
- * tick simply takes the lock again.
+ * tick simply takes the lock again. Across a Sentinel or Cluster failover (asynchronous
+ * replication) a fresh lock can be lost, letting a second worker run for at most one interval:
+ * the tasks given here (reconcile, CRL refresh) are safe to overlap.
  */
 export function runExclusivelyEvery(options: {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   intervalMs: number;
   task: () => Promise<unknown>;

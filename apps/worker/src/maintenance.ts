@@ -3,18 +3,18 @@ import {
   type IssuanceQueue,
   MAINTENANCE_QUEUE,
   parseJobPayload,
+  type RedisClient,
   rebuildCrl,
   reconcilePendingRequests,
   refreshCrls,
   type ServiceContext,
 } from "@certq/core";
 import { type Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { runExclusivelyEvery } from "./exclusive-timer";
 
 export interface MaintenanceOptions {
   ctx: ServiceContext;
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   issuanceQueue: IssuanceQueue;
   reconcileIntervalMs: number;

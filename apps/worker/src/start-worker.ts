@@ -25,7 +25,7 @@ export async function startWorker(
   metrics: WorkerMetrics = createWorkerMetrics(),
 ): Promise<RunningWorker & { metrics: WorkerMetrics }> {
   const { config, log, ctx } = runtime;
-  const connection = createRedis(config.redisUrl, "worker");
+  const connection = createRedis(config.redis, "worker");
   connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
   await warnUnlessNoEviction(connection, log);
 

@@ -1,87 +1,114 @@
 import { z } from "zod";
+import {
+  checkRedisEnv,
+  isNodeList,
+  type RedisConnectionConfig,
+  toRedisConnection,
+} from "./redis-connection";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nodeList = z.string().refine(isNodeList, { message: "must be host:port[,host:port...]" });
 
 /**
  * Every environment variable certq reads, with its default. The keys are the variable
  * names, so docker-compose.yml can be checked against this schema.
  */
-export const configEnvSchema = z.object({
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .default("postgres://postgres@127.0.0.1:5432/certq"),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
-  PORT: port.default(8080),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** base64 of 32 random bytes; without it a development key is kept under ./.certq/. */
-  CERTQ_KEK: z
-    .string()
-    .refine((v) => Buffer.from(v, "base64").length === 32, {
-      message: "must be base64 of exactly 32 bytes (openssl rand -base64 32)",
-    })
-    .optional(),
-  /** Earlier KEKs, comma-separated base64: they still open stored keys, never seal new ones. */
-  CERTQ_KEK_PREVIOUS: z
-    .string()
-    .refine((v) => v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32), {
-      message: "must be base64 keys of exactly 32 bytes each, separated by commas",
-    })
-    .optional(),
-  CERTQ_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  CERTQ_DATA_DIR: z.string().min(1).default(".certq"),
-  CERTQ_QUEUE_PREFIX: z
-    .string()
-    .regex(/^\{[A-Za-z0-9_-]+\}$/, "must be a Redis hash tag such as {certq}")
-    .default("{certq}"),
-  CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(32),
-  CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
-  CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
-  CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),
-  /** How often the reconciler re-enqueues pending requests whose job is missing. */
-  CERTQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
-  /** A request still pending after this long is failed by the reconciler. */
-  CERTQ_PENDING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(3_600_000),
-  /** BullMQ job lock; a job whose worker died is retried after about this long. */
-  CERTQ_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
-  /** How long a stopping worker waits for its running jobs before leaving them to others. */
-  CERTQ_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
-  /** Submissions get 429 while more jobs than this wait in the queue. */
-  CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
-  /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
-  CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
-  /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
-  CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
-  /** Each committed audit row is also written as one JSON log line (`audit: true`). */
-  CERTQ_AUDIT_LOG_STREAM: z.enum(["true", "false"]).default("false"),
-  /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
-  CERTQ_WORKER_METRICS_PORT: port.default(0),
-  /**
-   * CIDRs that webhooks may reach although they are loopback, private, link-local or metadata
-   * addresses, comma-separated (e.g. `127.0.0.1/32,10.1.0.0/16`); each is checked at start.
-   */
-  CERTQ_OUTBOUND_ALLOW: z.string().default(""),
-  /** Serve /metrics on this port only, without a token (0: on the API's port, `metrics:read`). */
-  CERTQ_METRICS_PORT: port.default(0),
-  /** Where the metrics listeners (CERTQ_METRICS_PORT, CERTQ_WORKER_METRICS_PORT) bind. */
-  CERTQ_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
-  /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
-  CERTQ_KEY_POOL: z
-    .string()
-    .regex(
-      /^none$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
-      'must look like RSA_2048=20,RSA_3072=4, or be "none"',
-    )
-    .default("RSA_2048=20"),
-});
+export const configEnvSchema = z
+  .object({
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/ })
+      .default("postgres://postgres@127.0.0.1:5432/certq"),
+    /** Single-node Redis; unset with sentinels or cluster nodes (the default applies otherwise). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    CERTQ_REDIS_SENTINELS: nodeList.optional(),
+    CERTQ_REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+    CERTQ_REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    CERTQ_REDIS_CLUSTER_NODES: nodeList.optional(),
+    CERTQ_REDIS_USERNAME: z.string().min(1).optional(),
+    CERTQ_REDIS_PASSWORD: z.string().min(1).optional(),
+    CERTQ_REDIS_TLS: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional(),
+    CERTQ_REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+    CERTQ_REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
+    CERTQ_REDIS_TLS_KEY_FILE: z.string().min(1).optional(),
+    CERTQ_REDIS_TLS_SERVERNAME: z.string().min(1).optional(),
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+    /** base64 of 32 random bytes; without it a development key is kept under ./.certq/. */
+    CERTQ_KEK: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, {
+        message: "must be base64 of exactly 32 bytes (openssl rand -base64 32)",
+      })
+      .optional(),
+    /** Earlier KEKs, comma-separated base64: they still open stored keys, never seal new ones. */
+    CERTQ_KEK_PREVIOUS: z
+      .string()
+      .refine((v) => v.split(",").every((k) => Buffer.from(k.trim(), "base64").length === 32), {
+        message: "must be base64 keys of exactly 32 bytes each, separated by commas",
+      })
+      .optional(),
+    CERTQ_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    CERTQ_DATA_DIR: z.string().min(1).default(".certq"),
+    CERTQ_QUEUE_PREFIX: z
+      .string()
+      .regex(/^\{[A-Za-z0-9_-]+\}$/, "must be a Redis hash tag such as {certq}")
+      .default("{certq}"),
+    CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(32),
+    CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
+    CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+    CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),
+    /** How often the reconciler re-enqueues pending requests whose job is missing. */
+    CERTQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    /** A request still pending after this long is failed by the reconciler. */
+    CERTQ_PENDING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+    /** BullMQ job lock; a job whose worker died is retried after about this long. */
+    CERTQ_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    /** How long a stopping worker waits for its running jobs before leaving them to others. */
+    CERTQ_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+    /** Submissions get 429 while more jobs than this wait in the queue. */
+    CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
+    /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
+    CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+    /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
+    CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+    /** Each committed audit row is also written as one JSON log line (`audit: true`). */
+    CERTQ_AUDIT_LOG_STREAM: z.enum(["true", "false"]).default("false"),
+    /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
+    CERTQ_WORKER_METRICS_PORT: port.default(0),
+    /**
+     * CIDRs that webhooks may reach although they are loopback, private, link-local or metadata
+     * addresses, comma-separated (e.g. `127.0.0.1/32,10.1.0.0/16`); each is checked at start.
+     */
+    CERTQ_OUTBOUND_ALLOW: z.string().default(""),
+    /** Serve /metrics on this port only, without a token (0: on the API's port, `metrics:read`). */
+    CERTQ_METRICS_PORT: port.default(0),
+    /** Where the metrics listeners (CERTQ_METRICS_PORT, CERTQ_WORKER_METRICS_PORT) bind. */
+    CERTQ_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+    /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
+    CERTQ_KEY_POOL: z
+      .string()
+      .regex(
+        /^none$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
+        'must look like RSA_2048=20,RSA_3072=4, or be "none"',
+      )
+      .default("RSA_2048=20"),
+  })
+  .superRefine(checkRedisEnv);
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
 export type ConfigEnvKey = keyof typeof configEnvSchema.shape;
 
 export interface Config {
   databaseUrl: string;
-  redisUrl: string;
+  /** The Redis topology (single node, Sentinel or Cluster) and how to reach it. */
+  redis: RedisConnectionConfig;
   port: number;
   host: string;
   logLevel: ConfigEnv["LOG_LEVEL"];
@@ -114,7 +141,7 @@ export interface Config {
 export function toConfig(env: ConfigEnv): Config {
   return {
     databaseUrl: env.DATABASE_URL,
-    redisUrl: env.REDIS_URL,
+    redis: toRedisConnection(env),
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,

@@ -65,7 +65,7 @@ describe("docker-compose.yml", () => {
       );
       const config = parseConfig(filled);
       expect(config.databaseUrl).toContain("@postgres:5432/");
-      expect(config.redisUrl).toBe("redis://redis:6379");
+      expect(config.redis).toEqual({ topology: "single", url: "redis://redis:6379" });
     },
   );
 });

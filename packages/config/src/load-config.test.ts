@@ -6,7 +6,7 @@ describe("parseConfig", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       databaseUrl: "postgres://postgres@127.0.0.1:5432/certq",
-      redisUrl: "redis://127.0.0.1:6379",
+      redis: { topology: "single", url: "redis://127.0.0.1:6379" },
       port: 8080,
       logLevel: "info",
       kekBase64: undefined,

@@ -55,6 +55,7 @@ export * from "./revocation/crl";
 export * from "./revocation/ocsp";
 export * from "./revocation/revoke-certificate";
 export * from "./runtime/check-dependencies";
+export * from "./runtime/check-redis";
 export * from "./runtime/connection-faults";
 export * from "./runtime/crash-guards";
 export * from "./runtime/metrics-server";

@@ -4,6 +4,7 @@ import {
   type DomainError,
   ForbiddenError,
   hasConnectionFaultCode,
+  hasRedisUnavailableMessage,
   IdempotencyMismatchError,
   InvalidFieldError,
   isDataException,
@@ -36,14 +37,7 @@ const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, Contentful
 function isUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== "object" || depth > 3) return false;
   if (hasConnectionFaultCode(error)) return true;
-  const message = (error as Error).message ?? "";
-  if (
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|max retries per request/i.test(
-      message,
-    )
-  ) {
-    return true;
-  }
+  if (hasRedisUnavailableMessage(error)) return true;
   // drizzle wraps the driver's error; AggregateError holds one per address tried.
   const nested = [
     (error as { cause?: unknown }).cause,

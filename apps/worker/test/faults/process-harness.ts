@@ -303,6 +303,10 @@ export function formatOutcome(outcome: Outcome): string {
 export interface WorldOptions {
   /** Defaults to the shared Redis, under a queue prefix of this world's own. */
   redisUrl?: string;
+  /** Instead of REDIS_URL: another topology's variables (Sentinel, Cluster, TLS). */
+  redisEnv?: Record<string, string>;
+  /** The queue prefix; a private topology can use certq's own `{certq}`. */
+  prefix?: string;
   /** Extra environment for every process of this world. */
   env?: Record<string, string>;
 }
@@ -313,7 +317,7 @@ export interface WorldOptions {
  */
 export class FaultWorld {
   readonly processes: ChildWithLogs[] = [];
-  readonly prefix = `{fault-${randomUUID()}}`;
+  readonly prefix: string;
   readonly adminToken = `certq_fault_${randomBytes(16).toString("hex")}`;
   private readonly kek = randomBytes(32).toString("base64");
   private readonly dataDir = mkdtempSync(join(tmpdir(), "certq-fault-"));
@@ -326,7 +330,11 @@ export class FaultWorld {
     readonly observer: postgres.Sql,
     readonly redisUrl: string,
     private readonly extraEnv: Record<string, string>,
-  ) {}
+    private readonly redisEnv?: Record<string, string>,
+    prefix?: string,
+  ) {
+    this.prefix = prefix ?? `{fault-${randomUUID()}}`;
+  }
 
   static async create(options: WorldOptions = {}): Promise<FaultWorld> {
     const db = await createTestDatabase();
@@ -335,7 +343,14 @@ export class FaultWorld {
       onnotice: () => {},
       connection: { application_name: OBSERVER_APPLICATION_NAME },
     });
-    return new FaultWorld(db, observer, options.redisUrl ?? SHARED_REDIS_URL, options.env ?? {});
+    return new FaultWorld(
+      db,
+      observer,
+      options.redisUrl ?? SHARED_REDIS_URL,
+      options.env ?? {},
+      options.redisEnv,
+      options.prefix,
+    );
   }
 
   private env(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -345,7 +360,7 @@ export class FaultWorld {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       DATABASE_URL: this.db.url,
-      REDIS_URL: this.redisUrl,
+      ...(this.redisEnv ?? { REDIS_URL: this.redisUrl }),
       HOST: "127.0.0.1",
       CERTQ_ADMIN_TOKEN: this.adminToken,
       CERTQ_KEK: this.kek,
@@ -392,6 +407,14 @@ export class FaultWorld {
       this.api = api;
       return api;
     }
+  }
+
+  /** Starts the API expecting it to stop at start-up; resolves with its exit and output. */
+  async startApiUntilExit(extra: Record<string, string> = {}, timeoutMs = 45_000) {
+    const service = this.spawnService("api-start", API_ENTRY, this.env({ PORT: "0", ...extra }));
+    service.stopRequested = true;
+    const status = await service.waitForExit(timeoutMs);
+    return { status, stderr: service.lines.filter((l) => l.stream === "stderr").map((l) => l.raw) };
   }
 
   async startWorker(extra: Record<string, string> = {}): Promise<ChildWithLogs> {
@@ -602,7 +625,8 @@ export class FaultWorld {
   /** Kills every process, removes this world's keys from Redis and drops the database. */
   async close(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.kill()));
-    await removeKeys(this.redisUrl, this.prefix).catch(() => {});
+    // A private topology is torn down whole by its owner.
+    if (!this.redisEnv) await removeKeys(this.redisUrl, this.prefix).catch(() => {});
     await this.observer.end({ timeout: 5 });
     await this.db.drop();
     rmSync(this.dataDir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import postgres from "postgres";
 
 /** A dependency that cannot be reached at start; its message is one line for a human. */
@@ -37,30 +36,5 @@ export async function checkPostgres(databaseUrl: string): Promise<void> {
     );
   } finally {
     await sql.end({ timeout: 1 }).catch(() => {});
-  }
-}
-
-export async function checkRedis(redisUrl: string): Promise<void> {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3_000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  // ioredis reports the socket error (ECONNREFUSED...) as an event; connect() only says closed.
-  let socketError: unknown;
-  redis.on("error", (error) => {
-    socketError ??= error;
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    throw new DependencyUnreachableError(
-      `certq: cannot reach Redis at ${address(redisUrl, 6379)} (REDIS_URL): ${reason(socketError ?? error)}. ` +
-        "Start it (docker compose up -d redis, or redis-server --maxmemory-policy noeviction) or point REDIS_URL at a running server.",
-    );
-  } finally {
-    redis.disconnect();
   }
 }

@@ -16,7 +16,8 @@ import { createOutboundPolicy } from "../outbound/outbound-policy";
 import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { createTokenCache } from "../tokens/token-cache";
-import { checkPostgres, checkRedis, DependencyUnreachableError } from "./check-dependencies";
+import { checkPostgres, DependencyUnreachableError } from "./check-dependencies";
+import { checkRedis } from "./check-redis";
 import { installCrashGuards } from "./crash-guards";
 
 export interface Runtime {
@@ -39,7 +40,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     policy: createOutboundPolicy({ allow: config.outboundAllow }),
   });
   await checkPostgres(config.databaseUrl);
-  await checkRedis(config.redisUrl);
+  await checkRedis(config.redis, config.queuePrefix);
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase({ url: config.databaseUrl, max: 20 });
   const kek = loadKeyRing(config, log);
