@@ -14,6 +14,7 @@ import {
   enqueueCrlRebuild,
   enqueueWebhook,
   ensureAdminToken,
+  type HsmToken,
   type IssuanceClient,
   type IssuanceQueue,
   type MaintenanceQueue,
@@ -87,6 +88,8 @@ export interface HarnessOptions {
   tokenRateLimit?: number;
   /** CERTQ_TOKEN_CACHE_MS; unset, no token cache (a query per request). */
   tokenCacheMs?: number;
+  /** A PKCS#11 token for HSM CAs (the caller opens and closes it). */
+  hsm?: HsmToken;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -112,7 +115,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       ? createTokenCache({ ttlMs: options.tokenCacheMs })
       : undefined,
     lookups: createSharedLookups(db.db),
-    signers: createCaSignerCache(kek),
+    signers: createCaSignerCache(kek, undefined, options.hsm),
+    hsm: options.hsm,
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS_URL, "producer");

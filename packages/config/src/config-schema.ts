@@ -7,56 +7,83 @@ const positiveInt = z.coerce.number().int().positive();
  * Every environment variable certq reads, with its default. The keys are the variable
  * names, so docker-compose.yml can be checked against this schema.
  */
-export const configEnvSchema = z.object({
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/ })
-    .default("postgres://postgres@127.0.0.1:5432/certq"),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
-  PORT: port.default(8080),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** base64 of 32 random bytes; without it a development key is kept under ./.certq/. */
-  CERTQ_KEK: z
-    .string()
-    .refine((v) => Buffer.from(v, "base64").length === 32, {
-      message: "must be base64 of exactly 32 bytes (openssl rand -base64 32)",
-    })
-    .optional(),
-  CERTQ_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-  CERTQ_DATA_DIR: z.string().min(1).default(".certq"),
-  CERTQ_QUEUE_PREFIX: z
-    .string()
-    .regex(/^\{[A-Za-z0-9_-]+\}$/, "must be a Redis hash tag such as {certq}")
-    .default("{certq}"),
-  CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(32),
-  CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
-  CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
-  CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),
-  /** How often the reconciler re-enqueues pending requests whose job is missing. */
-  CERTQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
-  /** A request still pending after this long is failed by the reconciler. */
-  CERTQ_PENDING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(3_600_000),
-  /** BullMQ job lock; a job whose worker died is retried after about this long. */
-  CERTQ_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
-  /** How long a stopping worker waits for its running jobs before leaving them to others. */
-  CERTQ_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
-  /** Submissions get 429 while more jobs than this wait in the queue. */
-  CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
-  /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
-  CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
-  /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
-  CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
-  /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
-  CERTQ_WORKER_METRICS_PORT: port.default(0),
-  /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
-  CERTQ_KEY_POOL: z
-    .string()
-    .regex(
-      /^none$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
-      'must look like RSA_2048=20,RSA_3072=4, or be "none"',
-    )
-    .default("RSA_2048=20"),
-});
+export const configEnvSchema = z
+  .object({
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/ })
+      .default("postgres://postgres@127.0.0.1:5432/certq"),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+    /** base64 of 32 random bytes; without it a development key is kept under ./.certq/. */
+    CERTQ_KEK: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, {
+        message: "must be base64 of exactly 32 bytes (openssl rand -base64 32)",
+      })
+      .optional(),
+    CERTQ_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    CERTQ_DATA_DIR: z.string().min(1).default(".certq"),
+    CERTQ_QUEUE_PREFIX: z
+      .string()
+      .regex(/^\{[A-Za-z0-9_-]+\}$/, "must be a Redis hash tag such as {certq}")
+      .default("{certq}"),
+    CERTQ_WORKER_CONCURRENCY: positiveInt.max(256).default(32),
+    CERTQ_JOB_ATTEMPTS: positiveInt.max(50).default(5),
+    CERTQ_SYNC_WAIT_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+    CERTQ_PUBLIC_URL: z.url().default("http://localhost:8080"),
+    /** How often the reconciler re-enqueues pending requests whose job is missing. */
+    CERTQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
+    /** A request still pending after this long is failed by the reconciler. */
+    CERTQ_PENDING_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+    /** BullMQ job lock; a job whose worker died is retried after about this long. */
+    CERTQ_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    /** How long a stopping worker waits for its running jobs before leaving them to others. */
+    CERTQ_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+    /** Submissions get 429 while more jobs than this wait in the queue. */
+    CERTQ_MAX_QUEUE_DEPTH: positiveInt.default(10_000),
+    /** Submissions per second one token may make, unless the token sets its own (0: no limit). */
+    CERTQ_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+    /** How long an API process reuses a token lookup (0: a query per request); at most 1 s. */
+    CERTQ_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+    /** A worker serves Prometheus metrics on this port (0: off; `npm start` serves them at /metrics). */
+    CERTQ_WORKER_METRICS_PORT: port.default(0),
+    /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
+    CERTQ_KEY_POOL: z
+      .string()
+      .regex(
+        /^none$|^(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4}(,(RSA_2048|RSA_3072|RSA_4096|EC_prime256v1|EC_secp384r1|EC_secp521r1)=\d{1,4})*$/,
+        'must look like RSA_2048=20,RSA_3072=4, or be "none"',
+      )
+      .default("RSA_2048=20"),
+    /** The PKCS#11 module (.so) of the token that holds HSM CAs' keys; unset: no HSM. */
+    CERTQ_PKCS11_MODULE: z.string().min(1).optional(),
+    /** The token by its label (softhsm2-util --label), or by slot ID. */
+    CERTQ_PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+    CERTQ_PKCS11_SLOT: z.coerce.number().int().min(0).optional(),
+    CERTQ_PKCS11_PIN: z.string().min(1).optional(),
+  })
+  .superRefine((env, issues) => {
+    if (env.CERTQ_PKCS11_MODULE === undefined) return;
+    if (env.CERTQ_PKCS11_PIN === undefined) {
+      issues.addIssue({
+        code: "custom",
+        path: ["CERTQ_PKCS11_PIN"],
+        message: "is needed with CERTQ_PKCS11_MODULE (the token's user PIN)",
+      });
+    }
+    if ((env.CERTQ_PKCS11_TOKEN_LABEL === undefined) === (env.CERTQ_PKCS11_SLOT === undefined)) {
+      issues.addIssue({
+        code: "custom",
+        path: ["CERTQ_PKCS11_TOKEN_LABEL"],
+        message:
+          "set exactly one of CERTQ_PKCS11_TOKEN_LABEL and CERTQ_PKCS11_SLOT with CERTQ_PKCS11_MODULE",
+      });
+    }
+  });
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
 export type ConfigEnvKey = keyof typeof configEnvSchema.shape;
@@ -85,6 +112,8 @@ export interface Config {
   workerMetricsPort: number;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
+  /** The PKCS#11 token for HSM CAs; undefined without CERTQ_PKCS11_MODULE. */
+  pkcs11: { modulePath: string; tokenLabel?: string; slot?: number; pin: string } | undefined;
 }
 
 export function toConfig(env: ConfigEnv): Config {
@@ -117,5 +146,14 @@ export function toConfig(env: ConfigEnv): Config {
         return [algorithm, Number(size)];
       }),
     ),
+    pkcs11:
+      env.CERTQ_PKCS11_MODULE === undefined
+        ? undefined
+        : {
+            modulePath: env.CERTQ_PKCS11_MODULE,
+            tokenLabel: env.CERTQ_PKCS11_TOKEN_LABEL,
+            slot: env.CERTQ_PKCS11_SLOT,
+            pin: env.CERTQ_PKCS11_PIN ?? "",
+          },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "@certq/config";
 import type { Database } from "@certq/db";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
+import type { HsmToken } from "./hsm/pkcs11-token";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
 import type { TokenCache } from "./tokens/token-cache";
@@ -20,6 +21,8 @@ export interface ServiceContext {
   lookups: SharedLookups;
   /** CAs prepared to sign (see createCaSignerCache). */
   signers: CaSignerCache;
+  /** The PKCS#11 token for HSM CAs (CERTQ_PKCS11_*); none, such CAs cannot be made or used. */
+  hsm?: HsmToken;
 }
 
 export interface SharedLookups {

@@ -1,4 +1,4 @@
-import { CA_STATUSES, CA_TYPES } from "@certq/db";
+import { CA_KEY_STORAGES, CA_STATUSES, CA_TYPES } from "@certq/db";
 import { KEY_ALGORITHMS } from "@certq/pki";
 import { z } from "zod";
 import { isoDateSchema, subjectFieldsSchema } from "../subject-schema";
@@ -13,6 +13,8 @@ export const createCaInputSchema = z
     notAfter: isoDateSchema.optional(),
     maxPathLength: maxPathLengthSchema.default(-1),
     keyAlgorithm: z.enum(KEY_ALGORITHMS).default("RSA_2048"),
+    /** "hsm": the key pair is generated in the PKCS#11 token and never leaves it. */
+    keyStorage: z.enum(CA_KEY_STORAGES).default("database"),
   })
   .refine((v) => !v.notBefore || !v.notAfter || v.notAfter > v.notBefore, {
     path: ["notAfter"],
@@ -57,6 +59,7 @@ export const caViewSchema = z.object({
   province: z.string(),
   locality: z.string(),
   keyAlgorithm: z.enum(KEY_ALGORITHMS),
+  keyStorage: z.enum(CA_KEY_STORAGES),
   maxPathLength: z.number().int(),
   notBefore: z.string().nullable(),
   notAfter: z.string().nullable(),

@@ -61,7 +61,7 @@ export async function signIntermediate(args: {
   }
 
   const csr = await parseCsr(input.csr);
-  const signer = loadCaSigner(args.ctx.kek, parent);
+  const signer = loadCaSigner(args.ctx.kek, parent, args.ctx.hsm);
   const serialNumber = generateSerialNumber();
   const certificate = await createCertificate({
     subject: csr.subject,

@@ -9,6 +9,7 @@ import {
 import { createDatabase, migrateDatabase } from "@certq/db";
 import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
+import { openHsmToken } from "../hsm/pkcs11-token";
 import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { createTokenCache } from "../tokens/token-cache";
@@ -34,6 +35,8 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   await migrateDatabase(config.databaseUrl);
   const database = createDatabase({ url: config.databaseUrl, max: 20 });
   const kek = resolveKek({ kekBase64: config.kekBase64, dataDir: config.dataDir, log });
+  const hsm = config.pkcs11 ? await openHsmToken(config.pkcs11) : undefined;
+  if (hsm) log.info({ module: config.pkcs11?.modulePath }, "PKCS#11 token open for HSM CAs");
   const ctx: ServiceContext = {
     db: database.db,
     log,
@@ -43,10 +46,15 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     tokenCache:
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
     lookups: createSharedLookups(database.db),
-    signers: createCaSignerCache(kek),
+    signers: createCaSignerCache(kek, undefined, hsm),
+    hsm,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
-  return { config, log, ctx, close: database.close };
+  const close = async () => {
+    await database.close();
+    hsm?.close();
+  };
+  return { config, log, ctx, close };
 }
 
 /** Turns a start-up failure into one readable line and exit code 1. */
