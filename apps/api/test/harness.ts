@@ -16,6 +16,7 @@ import {
   enqueueCrlRebuild,
   enqueueWebhook,
   ensureAdminToken,
+  type HsmToken,
   type IssuanceClient,
   type IssuanceQueue,
   type LookupAll,
@@ -100,6 +101,8 @@ export interface HarnessOptions {
   streamAudit?: boolean;
   /** The key ring; a fresh random key unless given. */
   kek?: KeyRing;
+  /** A PKCS#11 token for HSM CAs (the caller opens and closes it). */
+  hsm?: HsmToken;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -125,12 +128,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       ? createTokenCache({ ttlMs: options.tokenCacheMs })
       : undefined,
     lookups: createSharedLookups(db.db),
-    signers: createCaSignerCache(kek),
+    signers: createCaSignerCache(kek, undefined, options.hsm),
     outbound: createOutboundClient({
       policy: createOutboundPolicy({ allow: options.outboundAllow ?? [] }),
       lookup: options.outboundLookup,
     }),
     streamAudit: options.streamAudit,
+    hsm: options.hsm,
   };
   const prefix = `{test-${randomUUID()}}`;
   const redis = createRedis(TEST_REDIS, "producer");

@@ -28,7 +28,9 @@ describe("private keys at rest", () => {
 
     const [caRow] = await h.db.db.select().from(certificateAuthorities);
     const [certRow] = await h.db.db.select().from(certificates);
-    if (!caRow || !certRow?.encryptedPrivateKey) throw new Error("rows missing");
+    if (!caRow?.encryptedPrivateKey || !certRow?.encryptedPrivateKey) {
+      throw new Error("rows missing");
+    }
     const caKeyDer = openPrivateKey({
       kek: h.ctx.kek,
       sealed: caRow.encryptedPrivateKey,

@@ -99,8 +99,45 @@ export const configEnvSchema = z
         'must look like RSA_2048=20,RSA_3072=4, or be "none"',
       )
       .default("RSA_2048=20"),
+    /** The PKCS#11 module (.so) of the token that holds HSM CAs' keys; unset: no HSM. */
+    CERTQ_PKCS11_MODULE: z.string().min(1).optional(),
+    /** The token by its label (softhsm2-util --label), or by slot ID. */
+    CERTQ_PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+    CERTQ_PKCS11_SLOT: z.coerce.number().int().min(0).optional(),
+    CERTQ_PKCS11_PIN: z.string().min(1).optional(),
   })
-  .superRefine(checkRedisEnv);
+  .superRefine((env, issues) => {
+    checkRedisEnv(env, issues);
+    checkPkcs11Env(env, issues);
+  });
+
+/** An HSM needs its PIN and exactly one way to find the token. */
+function checkPkcs11Env(
+  env: {
+    CERTQ_PKCS11_MODULE?: string;
+    CERTQ_PKCS11_PIN?: string;
+    CERTQ_PKCS11_TOKEN_LABEL?: string;
+    CERTQ_PKCS11_SLOT?: number;
+  },
+  issues: z.RefinementCtx,
+): void {
+  if (env.CERTQ_PKCS11_MODULE === undefined) return;
+  if (env.CERTQ_PKCS11_PIN === undefined) {
+    issues.addIssue({
+      code: "custom",
+      path: ["CERTQ_PKCS11_PIN"],
+      message: "is needed with CERTQ_PKCS11_MODULE (the token's user PIN)",
+    });
+  }
+  if ((env.CERTQ_PKCS11_TOKEN_LABEL === undefined) === (env.CERTQ_PKCS11_SLOT === undefined)) {
+    issues.addIssue({
+      code: "custom",
+      path: ["CERTQ_PKCS11_TOKEN_LABEL"],
+      message:
+        "set exactly one of CERTQ_PKCS11_TOKEN_LABEL and CERTQ_PKCS11_SLOT with CERTQ_PKCS11_MODULE",
+    });
+  }
+}
 
 export type ConfigEnv = z.infer<typeof configEnvSchema>;
 export type ConfigEnvKey = keyof typeof configEnvSchema.shape;
@@ -136,6 +173,8 @@ export interface Config {
   auditLogStream: boolean;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
+  /** The PKCS#11 token for HSM CAs; undefined without CERTQ_PKCS11_MODULE. */
+  pkcs11: { modulePath: string; tokenLabel?: string; slot?: number; pin: string } | undefined;
 }
 
 export function toConfig(env: ConfigEnv): Config {
@@ -175,5 +214,14 @@ export function toConfig(env: ConfigEnv): Config {
         return [algorithm, Number(size)];
       }),
     ),
+    pkcs11:
+      env.CERTQ_PKCS11_MODULE === undefined
+        ? undefined
+        : {
+            modulePath: env.CERTQ_PKCS11_MODULE,
+            tokenLabel: env.CERTQ_PKCS11_TOKEN_LABEL,
+            slot: env.CERTQ_PKCS11_SLOT,
+            pin: env.CERTQ_PKCS11_PIN ?? "",
+          },
   };
 }

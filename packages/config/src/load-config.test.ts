@@ -75,4 +75,42 @@ describe("parseConfig", () => {
       expect(problems).toContain(name);
     }
   });
+
+  it("reads the PKCS#11 token settings, and refuses a module without a PIN or a token", () => {
+    const module = { CERTQ_PKCS11_MODULE: "/usr/lib/softhsm/libsofthsm2.so" };
+    expect(parseConfig({}).pkcs11).toBeUndefined();
+    expect(
+      parseConfig({ ...module, CERTQ_PKCS11_TOKEN_LABEL: "certq", CERTQ_PKCS11_PIN: "1234" })
+        .pkcs11,
+    ).toEqual({
+      modulePath: "/usr/lib/softhsm/libsofthsm2.so",
+      tokenLabel: "certq",
+      slot: undefined,
+      pin: "1234",
+    });
+    expect(
+      parseConfig({ ...module, CERTQ_PKCS11_SLOT: "7", CERTQ_PKCS11_PIN: "1" }).pkcs11?.slot,
+    ).toBe(7);
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join("\n");
+      }
+      return "";
+    };
+    expect(problems(module)).toMatch(/CERTQ_PKCS11_PIN: is needed/);
+    expect(problems(module)).toMatch(/CERTQ_PKCS11_TOKEN_LABEL: set exactly one/);
+    expect(
+      problems({
+        ...module,
+        CERTQ_PKCS11_PIN: "1",
+        CERTQ_PKCS11_SLOT: "1",
+        CERTQ_PKCS11_TOKEN_LABEL: "x",
+      }),
+    ).toMatch(/set exactly one/);
+    expect(
+      problems({ ...module, CERTQ_PKCS11_PIN: "secret-pin", CERTQ_PKCS11_SLOT: "x" }),
+    ).not.toContain("secret-pin");
+  });
 });

@@ -3,6 +3,7 @@ import type { Database } from "@certq/db";
 import type { KeyRing } from "@certq/pki";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { RequestViewLookup } from "./certificate-requests/get-request";
+import type { HsmToken } from "./hsm/pkcs11-token";
 import type { OutboundClient } from "./outbound/outbound-client";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
@@ -29,6 +30,8 @@ export interface ServiceContext {
   origin?: RequestOrigin;
   /** CERTQ_AUDIT_LOG_STREAM: each committed audit row is also a JSON log line. */
   streamAudit?: boolean;
+  /** The PKCS#11 token for HSM CAs (CERTQ_PKCS11_*); none, such CAs cannot be made or used. */
+  hsm?: HsmToken;
 }
 
 export interface RequestOrigin {

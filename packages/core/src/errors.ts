@@ -138,3 +138,19 @@ export class InvalidFieldError extends DomainError {
     this.name = "InvalidFieldError";
   }
 }
+
+/** The PKCS#11 token holding CA keys cannot sign right now (session or device lost): retry. */
+export class HsmUnavailableError extends UnavailableError {
+  constructor(message: string) {
+    super("HSM", message);
+    this.name = "HsmUnavailableError";
+  }
+}
+
+/** The PKCS#11 token refused for good: the CA's key is not in it, or it refuses the operation. */
+export class HsmKeyError extends ConflictError {
+  constructor(message: string) {
+    super(message);
+    this.name = "HsmKeyError";
+  }
+}

@@ -22,6 +22,7 @@ export * from "./certificates/list-certificates";
 export * from "./certificates/read-certificates";
 export * from "./context";
 export * from "./errors";
+export * from "./hsm/pkcs11-token";
 export * from "./issuance/admission";
 export * from "./issuance/issuance-client";
 export * from "./issuance/issue-request";

@@ -1,4 +1,3 @@
-import type { KeyObject } from "node:crypto";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { validateAltName } from "./alt-names";
 import { PkiError } from "./errors";
@@ -21,11 +20,12 @@ import { type SubjectInput, subjectIsEmpty, subjectToName, validateSubject } fro
 import { encodePem } from "./pem";
 import {
   checkDeclaredKeyAlgorithm,
+  checkExternalKey,
   checkSignatureAlgorithm,
   type SignerSource,
   signerFor,
 } from "./signer";
-import { signStructure } from "./signing-key";
+import { type ExternalSigningKey, type SigningKey, signStructure } from "./signing-key";
 import { encodeTbsCertificate } from "./tbs-certificate";
 import { checkDate, isLaterInSeconds } from "./time";
 import type { AltName, ExtendedKeyUsage, KeyUsage } from "./usages";
@@ -41,7 +41,13 @@ export interface CertificateInput {
   /** Must fit the signing key: the issuer's, or the subject's own for self-signed. */
   signatureAlgorithm: SignatureAlgorithm;
   /** The issuing CA (as stored, or prepared with prepareSigner), or the subject's own key. */
-  issuer: SignerSource | { selfSigned: { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm } };
+  issuer:
+    | SignerSource
+    | {
+        selfSigned:
+          | { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm }
+          | { externalKey: ExternalSigningKey };
+      };
   /** Present: a CA certificate. maxPathLength -1 means no pathLen constraint. */
   ca?: { maxPathLength: number };
   /** CA only: nameConstraints (critical) with these subtrees; none when it names none. */
@@ -59,7 +65,7 @@ export interface CertificateInput {
 }
 
 interface Signing {
-  privateKey: KeyObject;
+  key: SigningKey;
   keyAlgorithm: KeyAlgorithm;
   /** DER of the issuer Name (the CA's subject byte for byte, so chains build), or null. */
   issuerName: Buffer | null;
@@ -110,14 +116,23 @@ function checkSubjectAndAltNames(input: CertificateInput): AltName[] {
 
 function resolveSigner(input: CertificateInput, subjectKeyId: Buffer): Signing {
   const { issuer } = input;
+  if ("selfSigned" in issuer && "externalKey" in issuer.selfSigned) {
+    const { externalKey } = issuer.selfSigned;
+    checkExternalKey(externalKey, externalKey.keyAlgorithm, input.publicKeySpki, "issuer");
+    const { keyAlgorithm } = externalKey;
+    return { key: externalKey, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
+  }
   if ("selfSigned" in issuer) {
-    const { privateKeyPkcs8, keyAlgorithm } = issuer.selfSigned;
+    const { privateKeyPkcs8, keyAlgorithm } = issuer.selfSigned as {
+      privateKeyPkcs8: Buffer;
+      keyAlgorithm: KeyAlgorithm;
+    };
     const privateKey = parsePrivateKey(privateKeyPkcs8, "issuer");
     checkDeclaredKeyAlgorithm(privateKey, keyAlgorithm, "issuer");
     if (!keyObjectMatchesSpki(privateKey, input.publicKeySpki)) {
       throw new PkiError("the self-signing private key does not match publicKeySpki", "issuer");
     }
-    return { privateKey, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
+    return { key: privateKey, keyAlgorithm, issuerName: null, authorityKeyId: subjectKeyId };
   }
 
   const signer = signerFor(issuer, "issuer", "certificates");
@@ -125,7 +140,7 @@ function resolveSigner(input: CertificateInput, subjectKeyId: Buffer): Signing {
     throw new PkiError("the issuer has pathLen 0 and cannot issue CA certificates", "ca");
   }
   return {
-    privateKey: signer.privateKey,
+    key: signer.key,
     keyAlgorithm: signer.keyAlgorithm,
     issuerName: signer.subjectName,
     authorityKeyId: signer.keyIdentifier,
@@ -202,7 +217,7 @@ export async function createCertificate(input: CertificateInput): Promise<string
   });
   const der = await signStructure({
     tbs,
-    privateKey: signer.privateKey,
+    key: signer.key,
     signatureAlgorithm: input.signatureAlgorithm,
   });
   return encodePem("CERTIFICATE", der);

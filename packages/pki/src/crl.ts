@@ -107,7 +107,7 @@ export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: st
   ]);
   const der = await signStructure({
     tbs,
-    privateKey: signer.privateKey,
+    key: signer.key,
     signatureAlgorithm: input.signatureAlgorithm,
   });
   return { der, pem: encodePem("X509 CRL", der) };

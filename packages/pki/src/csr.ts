@@ -6,7 +6,17 @@ import {
 } from "./algorithms";
 import { decodeAltNames, validateAltName } from "./alt-names";
 import { type RawExtension, readExtensions } from "./certificate-parts";
-import { bitStringBytes, children, DerError, decodeOid, readOnly, TAG } from "./der";
+import {
+  bitStringBytes,
+  children,
+  DerError,
+  decodeOid,
+  encodeElement,
+  encodeOid,
+  encodeSequence,
+  readOnly,
+  TAG,
+} from "./der";
 import { PkiError, toPkiError } from "./errors";
 import {
   caExtensions,
@@ -18,7 +28,7 @@ import {
   subjectKeyIdentifierExtension,
 } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
-import { keyAlgorithmOfSpki, privateKeyMatchesPublicKey } from "./keys";
+import { keyAlgorithmOfSpki, parsePrivateKey, privateKeyMatchesPublicKey } from "./keys";
 import {
   rdnsToString,
   rdnsToSubject,
@@ -30,19 +40,32 @@ import {
 } from "./names";
 import { decodePem, encodePem } from "./pem";
 import { verifySignature } from "./signature";
-import { importPublicKey, importSigningKey, webCrypto } from "./signing-key";
+import { checkExternalKey } from "./signer";
+import { type ExternalSigningKey, type SigningKey, signStructure } from "./signing-key";
 import type { AltName, ExtendedKeyUsage, KeyUsage } from "./usages";
-import * as x509 from "./x509";
 
-export interface CsrInput {
+export type CsrInput = {
   subject: SubjectInput;
   publicKeySpki: Buffer;
-  privateKeyPkcs8: Buffer;
   keyAlgorithm: KeyAlgorithm;
   signatureAlgorithm: SignatureAlgorithm;
   /** Present: request a CA certificate. maxPathLength -1 means no pathLen constraint. */
   ca?: { maxPathLength: number };
   altNames?: AltName[];
+} & ({ privateKeyPkcs8: Buffer } | { externalKey: ExternalSigningKey });
+
+const ATTRIBUTES_TAG = 0xa0;
+const EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
+
+function csrSigningKey(input: CsrInput): SigningKey {
+  if ("externalKey" in input) {
+    checkExternalKey(input.externalKey, input.keyAlgorithm, input.publicKeySpki, "externalKey");
+    return input.externalKey;
+  }
+  if (!privateKeyMatchesPublicKey(input.privateKeyPkcs8, input.publicKeySpki)) {
+    throw new PkiError("the private key does not match publicKeySpki", "privateKeyPkcs8");
+  }
+  return parsePrivateKey(input.privateKeyPkcs8, "privateKeyPkcs8");
 }
 
 /**
@@ -83,9 +106,7 @@ export async function createCsr(input: CsrInput): Promise<string> {
   if (actual !== input.keyAlgorithm) {
     throw new PkiError(`the key is ${actual}, not ${input.keyAlgorithm}`, "keyAlgorithm");
   }
-  if (!privateKeyMatchesPublicKey(input.privateKeyPkcs8, input.publicKeySpki)) {
-    throw new PkiError("the private key does not match publicKeySpki", "privateKeyPkcs8");
-  }
+  const key = csrSigningKey(input);
 
   const extensions: Buffer[] = [];
   if (input.ca) {
@@ -96,20 +117,25 @@ export async function createCsr(input: CsrInput): Promise<string> {
   }
   if (altNames.length > 0) extensions.push(subjectAltNameExtension(altNames, subjectEmpty));
 
-  const keyArgs = { ...input, field: "privateKeyPkcs8" };
-  const { privateKey, signingAlgorithm } = await importSigningKey(keyArgs);
-  const publicKey = await importPublicKey(keyArgs);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
-    {
-      // x509's CSR generator is kept (CSRs are rare); it takes our DER as its own types.
-      name: new x509.Name(new Uint8Array(subjectToName(input.subject))),
-      keys: { privateKey, publicKey },
-      signingAlgorithm,
-      extensions: extensions.map((extension) => new x509.Extension(new Uint8Array(extension))),
-    },
-    webCrypto,
-  );
-  return encodePem("CERTIFICATE REQUEST", Buffer.from(csr.rawData));
+  // RFC 2986: attributes [0] IMPLICIT SET OF Attribute, here at most the extensionRequest.
+  const attributes =
+    extensions.length === 0
+      ? []
+      : [
+          encodeSequence([
+            encodeOid(EXTENSION_REQUEST),
+            encodeElement(TAG.set, encodeSequence(extensions)),
+          ]),
+        ];
+  const info = encodeSequence([
+    encodeElement(TAG.integer, Buffer.from([0])),
+    subjectToName(input.subject),
+    input.publicKeySpki,
+    encodeElement(ATTRIBUTES_TAG, Buffer.concat(attributes)),
+  ]);
+  // The signed SEQUENCE { info, algorithm, BIT STRING } is the same shape as a certificate's.
+  const der = await signStructure({ tbs: info, key, signatureAlgorithm: input.signatureAlgorithm });
+  return encodePem("CERTIFICATE REQUEST", der);
 }
 
 export interface ParsedCsr {
@@ -121,9 +147,6 @@ export interface ParsedCsr {
   keyUsages: KeyUsage[];
   extendedKeyUsages: ExtendedKeyUsage[];
 }
-
-const ATTRIBUTES_TAG = 0xa0;
-const EXTENSION_REQUEST = "1.2.840.113549.1.9.14";
 
 interface CsrParts {
   info: Buffer;

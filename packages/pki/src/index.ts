@@ -9,6 +9,7 @@ export {
 export { buildChain, verifyIssuedBy } from "./chain";
 export { type CrlEntry, type CrlInput, createCrl } from "./crl";
 export { type CsrInput, createCsr, type ParsedCsr, parseCsr } from "./csr";
+export { ecdsaSignatureToDer } from "./ecdsa-signature";
 export { PkiError } from "./errors";
 export { ipFromBytes, ipToBytes } from "./ip-address";
 export {
@@ -62,10 +63,12 @@ export { decodePem, encodePem, joinPem, splitPemBundle } from "./pem";
 export { REVOCATION_REASONS, type RevocationReason } from "./revocation-reason";
 export { generateSerialNumber } from "./serial-number";
 export {
+  type ExternalSignerInput,
   type PreparedSigner,
   prepareSigner,
   type SignerInput,
   type SignerSource,
 } from "./signer";
+export { type ExternalSigningKey, type SigningKey, signatureDigest } from "./signing-key";
 export { certificateTime } from "./time";
 export * from "./usages";

@@ -325,7 +325,7 @@ export async function createOcspResponse(input: OcspResponseInput): Promise<Buff
   ]);
   const basicResponse = await signStructure({
     tbs: responseData,
-    privateKey: signer.privateKey,
+    key: signer.key,
     signatureAlgorithm: input.signatureAlgorithm,
   });
   return encodeSequence([

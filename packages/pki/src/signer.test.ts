@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { type CertificateInput, createCertificate } from "./certificate";
@@ -136,10 +137,10 @@ describe("prepareSigner", () => {
     expect(() => {
       (a as { isCa: boolean }).isCa = false;
     }).toThrow(TypeError);
-    const { privateKey: keyA, ...restA } = a;
-    const { privateKey: keyB, ...restB } = b;
+    const { key: keyA, ...restA } = a;
+    const { key: keyB, ...restB } = b;
     expect(restA).toEqual(restB);
-    expect(keyA.equals(keyB)).toBe(true);
+    expect((keyA as KeyObject).equals(keyB as KeyObject)).toBe(true);
     const info = parseCertificate(input.certificatePem);
     expect(a).toMatchObject({
       keyAlgorithm: "EC_prime256v1",

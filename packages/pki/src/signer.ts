@@ -1,5 +1,6 @@
-import type { KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import {
+  defaultSignatureAlgorithm,
   type KeyAlgorithm,
   SIGNATURE_ALGORITHMS,
   type SignatureAlgorithm,
@@ -10,12 +11,25 @@ import { PkiError } from "./errors";
 import { decodeSubjectKeyIdentifier, EXTENSION_OIDS, findExtension } from "./extensions";
 import { subjectKeyIdentifier } from "./key-identifier";
 import { keyAlgorithmOfKeyObject, keyObjectMatchesSpki, parsePrivateKey } from "./keys";
+import { verifySignature } from "./signature";
+import {
+  type ExternalSigningKey,
+  type SigningKey,
+  signatureAlgorithmIdentifier,
+} from "./signing-key";
 import type { KeyUsage } from "./usages";
 
 /** An issuing CA: its certificate and its private key. */
 export interface SignerInput {
   certificatePem: string;
   privateKeyPkcs8: Buffer;
+  keyAlgorithm: KeyAlgorithm;
+}
+
+/** An issuing CA whose private key is held elsewhere (an HSM) and only signs. */
+export interface ExternalSignerInput {
+  certificatePem: string;
+  externalKey: ExternalSigningKey;
   keyAlgorithm: KeyAlgorithm;
 }
 
@@ -38,11 +52,12 @@ export interface PreparedSigner {
   readonly maxPathLength: number;
   /** Null when the certificate has no KeyUsage extension. */
   readonly keyUsages: readonly KeyUsage[] | null;
-  readonly privateKey: KeyObject;
+  /** A KeyObject (the fast path), or a key that signs where it lives (an HSM). */
+  readonly key: SigningKey;
 }
 
 /** What may sign: a CA as stored, prepared on the spot, or one prepared beforehand. */
-export type SignerSource = SignerInput | PreparedSigner;
+export type SignerSource = SignerInput | ExternalSignerInput | PreparedSigner;
 
 export type SignerDuty = "certificates" | "crls" | "ocsp";
 
@@ -101,6 +116,61 @@ export function checkSignatureAlgorithm(
   }
 }
 
+// What an external key signs once, to prove it holds the private half of the certificate's key.
+const PROBE = Buffer.from("certq: does this key belong to this certificate?");
+
+/**
+ * Throws PkiError(field) unless the external key is the declared algorithm, reports the
+ * certificate's public key, and makes a signature that verifies with it.
+ */
+export function checkExternalKey(
+  key: ExternalSigningKey,
+  declared: KeyAlgorithm,
+  spki: Buffer,
+  field: string,
+): void {
+  if (key?.keyAlgorithm !== declared) {
+    throw new PkiError(`the signing key is ${key?.keyAlgorithm}, not ${declared}`, field);
+  }
+  const samePublicKey = (() => {
+    try {
+      const given = createPublicKey({ key: spki, format: "der", type: "spki" });
+      return createPublicKey({ key: key.publicKeySpki, format: "der", type: "spki" }).equals(given);
+    } catch {
+      return false;
+    }
+  })();
+  const algorithm = defaultSignatureAlgorithm(declared);
+  if (
+    !samePublicKey ||
+    !verifySignature({
+      algorithmIdentifier: signatureAlgorithmIdentifier(algorithm),
+      data: PROBE,
+      signature: key.sign(PROBE, algorithm),
+      spki,
+    })
+  ) {
+    throw new PkiError(`the ${field}'s private key does not match its certificate`, field);
+  }
+}
+
+function signingKeyOf(
+  input: SignerInput | ExternalSignerInput,
+  spki: Buffer,
+  field: string,
+): SigningKey {
+  if ("externalKey" in input) {
+    checkExternalKey(input.externalKey, input.keyAlgorithm, spki, field);
+    return input.externalKey;
+  }
+  const privateKey = parsePrivateKey(input.privateKeyPkcs8, field);
+  checkDeclaredKeyAlgorithm(privateKey, input.keyAlgorithm, field);
+  if (!keyObjectMatchesSpki(privateKey, spki)) {
+    throw new PkiError(`the ${field}'s private key does not match its certificate`, field);
+  }
+  return privateKey;
+}
+
 function checkDuty(ca: CaCapabilities, field: string, duty: SignerDuty): void {
   const { allowed, what, needs } = DUTIES[duty];
   if (!allowed(ca)) {
@@ -111,16 +181,16 @@ function checkDuty(ca: CaCapabilities, field: string, duty: SignerDuty): void {
   }
 }
 
-function prepare(input: SignerInput, field: string, duty?: SignerDuty): PreparedSigner {
+function prepare(
+  input: SignerInput | ExternalSignerInput,
+  field: string,
+  duty?: SignerDuty,
+): PreparedSigner {
   const certificate = parseCertificateDetails(input?.certificatePem, field);
   const { info, parts, keyUsages } = certificate;
   // The duty first: that the certificate is no CA says more than anything about its key.
   if (duty) checkDuty({ isCa: info.isCa, keyUsages }, field, duty);
-  const privateKey = parsePrivateKey(input.privateKeyPkcs8, field);
-  checkDeclaredKeyAlgorithm(privateKey, input.keyAlgorithm, field);
-  if (!keyObjectMatchesSpki(privateKey, parts.spki)) {
-    throw new PkiError(`the ${field}'s private key does not match its certificate`, field);
-  }
+  const key = signingKeyOf(input, parts.spki, field);
   const skiExtension = findExtension(parts.extensions, EXTENSION_OIDS.subjectKeyIdentifier);
   const signer: PreparedSigner = Object.freeze({
     keyAlgorithm: input.keyAlgorithm,
@@ -133,7 +203,7 @@ function prepare(input: SignerInput, field: string, duty?: SignerDuty): Prepared
     isCa: info.isCa,
     maxPathLength: info.maxPathLength,
     keyUsages: keyUsages ? Object.freeze([...keyUsages]) : null,
-    privateKey,
+    key,
   });
   PREPARED.add(signer);
   return signer;
@@ -141,12 +211,16 @@ function prepare(input: SignerInput, field: string, duty?: SignerDuty): Prepared
 
 /**
  * Does once what every signature needs: parses the CA certificate, checks that the private key
- * is the declared algorithm and belongs to the certificate, and keeps the key as a KeyObject.
+ * is the declared algorithm and belongs to the certificate (an external key signs once to
+ * prove it), and keeps the key as a KeyObject, or the external key as given.
  * Pass the result as the issuer or signer of createCertificate, createCrl and
  * createOcspResponse. Throws PkiError on `field` as those would for the same input. It does
  * not check that the certificate is a CA: each use checks its own duty.
  */
-export function prepareSigner(input: SignerInput, field = "issuer"): PreparedSigner {
+export function prepareSigner(
+  input: SignerInput | ExternalSignerInput,
+  field = "issuer",
+): PreparedSigner {
   return prepare(input, field);
 }
 
@@ -160,5 +234,5 @@ export function signerFor(source: SignerSource, field: string, duty: SignerDuty)
     checkDuty(signer, field, duty);
     return signer;
   }
-  return prepare(source as SignerInput, field, duty);
+  return prepare(source as SignerInput | ExternalSignerInput, field, duty);
 }

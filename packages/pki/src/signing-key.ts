@@ -1,4 +1,4 @@
-import { type KeyObject, sign, webcrypto } from "node:crypto";
+import { KeyObject, sign, webcrypto } from "node:crypto";
 import type { KeyAlgorithm, SignatureAlgorithm } from "./algorithms";
 import { keyFamily } from "./algorithms";
 import { encodeElement, encodeOid, encodeSequence, TAG } from "./der";
@@ -126,22 +126,48 @@ function signOnPool(digest: string, data: Buffer, key: KeyObject): Promise<Buffe
 }
 
 /**
+ * A private key kept outside this process (a PKCS#11 token): it never comes out, only its
+ * signatures do. `sign` returns the X.509 form of the signature of `data`: PKCS#1 v1.5 for
+ * RSA, a DER ECDSA-Sig-Value for EC (see ecdsaSignatureToDer). Synchronous, as PKCS#11 is.
+ */
+export interface ExternalSigningKey {
+  readonly keyAlgorithm: KeyAlgorithm;
+  /** The key's public half, DER SubjectPublicKeyInfo. */
+  readonly publicKeySpki: Buffer;
+  sign(data: Buffer, signatureAlgorithm: SignatureAlgorithm): Buffer;
+}
+
+/** What signs: a key in this process's memory, or one held elsewhere. */
+export type SigningKey = KeyObject | ExternalSigningKey;
+
+export function isExternalSigningKey(key: SigningKey): key is ExternalSigningKey {
+  return !(key instanceof KeyObject);
+}
+
+/** The DER digest name of a signature algorithm's hash, for createHash: "sha256". */
+export function signatureDigest(algorithm: SignatureAlgorithm): string {
+  return DIGESTS[algorithm];
+}
+
+/**
  * The signed SEQUENCE { tbs, signatureAlgorithm, signature BIT STRING } that certificates,
  * CRLs and OCSP responses share, with DER ECDSA signatures (the X.509 form; RSA keys sign
  * PKCS#1 v1.5). An EC signature takes about 25 µs, less than a hop to libuv's pool and back,
  * so it is made here; an RSA one takes 0.3 ms (2048) to 3 ms (4096), so it goes to the pool
- * and leaves the event loop free.
+ * and leaves the event loop free. An external key signs where it lives.
  */
 export async function signStructure(args: {
   tbs: Buffer;
-  privateKey: KeyObject;
+  key: SigningKey;
   signatureAlgorithm: SignatureAlgorithm;
 }): Promise<Buffer> {
+  const { key } = args;
   const digest = DIGESTS[args.signatureAlgorithm];
-  const signature =
-    args.privateKey.asymmetricKeyType === "ec"
-      ? sign(digest, args.tbs, { key: args.privateKey, dsaEncoding: "der" })
-      : await signOnPool(digest, args.tbs, args.privateKey);
+  const signature = !(key instanceof KeyObject)
+    ? key.sign(args.tbs, args.signatureAlgorithm)
+    : key.asymmetricKeyType === "ec"
+      ? sign(digest, args.tbs, { key, dsaEncoding: "der" })
+      : await signOnPool(digest, args.tbs, key);
   return encodeSequence([
     args.tbs,
     SIGNATURE_ALGORITHM_IDENTIFIERS[args.signatureAlgorithm],

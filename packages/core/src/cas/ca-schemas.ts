@@ -1,4 +1,4 @@
-import { CA_STATUSES, CA_TYPES } from "@certq/db";
+import { CA_KEY_STORAGES, CA_STATUSES, CA_TYPES } from "@certq/db";
 import { KEY_ALGORITHMS } from "@certq/pki";
 import { z } from "zod";
 import { isoDateSchema, subjectFieldsSchema } from "../subject-schema";
@@ -16,6 +16,8 @@ export const createCaInputSchema = z
     keyAlgorithm: z.enum(KEY_ALGORITHMS).default("RSA_2048"),
     /** Root: in its certificate. Intermediate: kept for sign-intermediate to sign with. */
     nameConstraints: nameConstraintsInputSchema.optional(),
+    /** "hsm": the key pair is generated in the PKCS#11 token and never leaves it. */
+    keyStorage: z.enum(CA_KEY_STORAGES).default("database"),
   })
   .refine((v) => !v.notBefore || !v.notAfter || v.notAfter > v.notBefore, {
     path: ["notAfter"],
@@ -62,6 +64,7 @@ export const caViewSchema = z.object({
   province: z.string(),
   locality: z.string(),
   keyAlgorithm: z.enum(KEY_ALGORITHMS),
+  keyStorage: z.enum(CA_KEY_STORAGES),
   maxPathLength: z.number().int(),
   notBefore: z.string().nullable(),
   notAfter: z.string().nullable(),

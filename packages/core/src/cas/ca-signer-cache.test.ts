@@ -51,6 +51,8 @@ async function rootRow(
     nameConstraints: null,
     csr: null,
     encryptedPrivateKey: sealCaKey(kek, id, keys.privateKeyPkcs8),
+    keyStorage: "database",
+    hsmKeyId: null,
     createdAt: new Date(now),
     updatedAt: new Date(now),
   };
@@ -68,7 +70,10 @@ describe("createCaSignerCache", () => {
     const cache = createCaSignerCache(kek);
     const a = cache.get(first);
     // A fresh copy of the row, as the next query returns it.
-    const b = cache.get({ ...first, encryptedPrivateKey: Buffer.from(first.encryptedPrivateKey) });
+    const b = cache.get({
+      ...first,
+      encryptedPrivateKey: Buffer.from(first.encryptedPrivateKey ?? ""),
+    });
     expect(b).toBe(a);
     expect(a.chainPem).toBe(first.certificate);
   });

@@ -6,8 +6,9 @@ import {
   prepareSigner,
   splitPemBundle,
 } from "@certq/pki";
+import type { HsmToken } from "../hsm/pkcs11-token";
 import type { ConstrainingCa } from "../policy/name-constraints";
-import { loadCaSigner } from "./ca-key";
+import { type CaKeyRow, loadCaSigner } from "./ca-key";
 import { chainNameConstraints } from "./chain-name-constraints";
 
 /** A CA ready to sign leaves, and the chain its leaves are served with. */
@@ -20,10 +21,7 @@ export interface CaSigner {
 }
 
 /** The columns of a CA's row that its signer comes from. */
-export type SigningCaRow = Pick<
-  CertificateAuthorityRow,
-  "id" | "status" | "keyAlgorithm" | "certificate" | "certificateChain" | "encryptedPrivateKey"
->;
+export type SigningCaRow = CaKeyRow & Pick<CertificateAuthorityRow, "certificateChain">;
 
 export interface CaSignerCache {
   /** The CA's signer, prepared on first use; the caller still checks the CA may sign now. */
@@ -33,7 +31,9 @@ export interface CaSignerCache {
 
 interface Entry {
   certificate: string;
-  sealedKey: Buffer;
+  sealedKey: Buffer | null;
+  /** For an HSM CA, its key's ID in the token. */
+  hsmKeyId: string | null;
   chain: string;
   value: CaSigner;
 }
@@ -44,10 +44,16 @@ interface Entry {
  * certificate, CRL or OCSP response the CA signs, so a process keeps it. An entry is only reused while the row
  * still holds the same certificate, sealed key and chain (an intermediate's certificate can
  * be imported later), so it can never sign with a stale CA. The decrypted key stays in this
- * process's memory, as the key pool's keys do; nothing of it is persisted or logged.
+ * process's memory, as the key pool's keys do; nothing of it is persisted or logged. An HSM
+ * CA's entry holds only a handle on its key in `hsm`'s token.
  * Bounded: the least recently used CA makes room.
  */
-export function createCaSignerCache(kek: KeyRing, maxEntries = 64): CaSignerCache {
+export function createCaSignerCache(kek: KeyRing, maxEntries = 64, hsm?: HsmToken): CaSignerCache {
+  const sameKey = (entry: Entry, ca: SigningCaRow) =>
+    entry.hsmKeyId === ca.hsmKeyId &&
+    (entry.sealedKey === null || ca.encryptedPrivateKey === null
+      ? entry.sealedKey === ca.encryptedPrivateKey
+      : entry.sealedKey.equals(ca.encryptedPrivateKey));
   const entries = new Map<string, Entry>();
   return {
     get(ca) {
@@ -57,12 +63,12 @@ export function createCaSignerCache(kek: KeyRing, maxEntries = 64): CaSignerCach
         cached &&
         cached.certificate === ca.certificate &&
         cached.chain === ca.certificateChain &&
-        cached.sealedKey.equals(ca.encryptedPrivateKey)
+        sameKey(cached, ca)
       ) {
         entries.set(ca.id, cached);
         return cached.value;
       }
-      const input = loadCaSigner(kek, ca);
+      const input = loadCaSigner(kek, ca, hsm);
       const value: CaSigner = {
         signer: prepareSigner(input),
         chainPem: joinPem([input.certificatePem, ...splitPemBundle(ca.certificateChain)]),
@@ -70,7 +76,8 @@ export function createCaSignerCache(kek: KeyRing, maxEntries = 64): CaSignerCach
       };
       entries.set(ca.id, {
         certificate: input.certificatePem,
-        sealedKey: Buffer.from(ca.encryptedPrivateKey),
+        sealedKey: ca.encryptedPrivateKey && Buffer.from(ca.encryptedPrivateKey),
+        hsmKeyId: ca.hsmKeyId,
         chain: ca.certificateChain,
         value,
       });

@@ -20,6 +20,7 @@ export function toCaView(row: CertificateAuthorityRow): CaView {
     province: row.province,
     locality: row.locality,
     keyAlgorithm: row.keyAlgorithm as CaView["keyAlgorithm"],
+    keyStorage: row.keyStorage,
     maxPathLength: row.maxPathLength,
     notBefore: row.notBefore?.toISOString() ?? null,
     notAfter: row.notAfter?.toISOString() ?? null,

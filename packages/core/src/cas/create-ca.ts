@@ -4,8 +4,10 @@ import {
   createCertificate,
   createCsr,
   defaultSignatureAlgorithm,
+  type ExternalSigningKey,
   generateKeyPair,
   generateSerialNumber,
+  type KeyAlgorithm,
   parseCertificate,
   type SubjectInput,
 } from "@certq/pki";
@@ -13,11 +15,63 @@ import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { CLOCK_SKEW_MS } from "../certificate-requests/validity";
 import type { ServiceContext } from "../context";
-import { sealCaKey } from "./ca-key";
+import { BadRequestError } from "../errors";
+import { hsmKeyIdOf, sealCaKey } from "./ca-key";
 import type { CaView, CreateCaInput } from "./ca-schemas";
 import { toCaView } from "./ca-view";
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** The new CA's key: generated here and sealed for its row, or generated inside the token. */
+interface NewCaKey {
+  publicKeySpki: Buffer;
+  /** What signs the root's certificate or the intermediate's CSR. */
+  signing:
+    | { privateKeyPkcs8: Buffer; keyAlgorithm: KeyAlgorithm }
+    | { externalKey: ExternalSigningKey };
+  columns: Pick<
+    typeof certificateAuthorities.$inferInsert,
+    "encryptedPrivateKey" | "keyStorage" | "hsmKeyId"
+  >;
+  /** Undoes what cannot be rolled back with the insert: the token's key pair. */
+  discard(): void;
+}
+
+async function newCaKey(ctx: ServiceContext, id: string, input: CreateCaInput): Promise<NewCaKey> {
+  const { keyAlgorithm } = input;
+  if (input.keyStorage === "hsm") {
+    const hsm = ctx.hsm;
+    if (!hsm) {
+      throw new BadRequestError(
+        'keyStorage "hsm" needs a PKCS#11 token: set CERTQ_PKCS11_MODULE, CERTQ_PKCS11_TOKEN_LABEL (or CERTQ_PKCS11_SLOT) and CERTQ_PKCS11_PIN',
+        "keyStorage",
+      );
+    }
+    const keyId = hsmKeyIdOf(id);
+    const { publicKeySpki } = await hsm.generateKeyPair({
+      keyAlgorithm,
+      keyId,
+      label: `certq-ca-${id}`,
+    });
+    return {
+      publicKeySpki,
+      signing: { externalKey: hsm.signingKey(keyId, keyAlgorithm) },
+      columns: { encryptedPrivateKey: null, keyStorage: "hsm", hsmKeyId: keyId.toString("hex") },
+      discard: () => hsm.destroyKeyPair(keyId),
+    };
+  }
+  const keyPair = await generateKeyPair(keyAlgorithm);
+  return {
+    publicKeySpki: keyPair.publicKeySpki,
+    signing: { privateKeyPkcs8: keyPair.privateKeyPkcs8, keyAlgorithm },
+    columns: {
+      encryptedPrivateKey: sealCaKey(ctx.kek, id, keyPair.privateKeyPkcs8),
+      keyStorage: "database",
+      hsmKeyId: null,
+    },
+    discard: () => {},
+  };
+}
 
 /** Creates a self-signed, active root, or an intermediate awaiting its certificate (with a CSR). */
 export async function createCa(args: {
@@ -27,7 +81,6 @@ export async function createCa(args: {
 }): Promise<CaView> {
   requireScope(args.principal, "cas:manage");
   const { input } = args;
-  const now = args.ctx.now();
   const id = randomUUID();
   const subject: SubjectInput = {
     commonName: input.commonName,
@@ -37,7 +90,31 @@ export async function createCa(args: {
     province: input.province,
     locality: input.locality,
   };
-  const keyPair = await generateKeyPair(input.keyAlgorithm);
+  const key = await newCaKey(args.ctx, id, input);
+  try {
+    return await storeCa(args.ctx, args.principal, id, input, subject, key);
+  } catch (error) {
+    try {
+      key.discard();
+    } catch (cleanup) {
+      args.ctx.log.warn(
+        { caId: id, err: (cleanup as Error).message },
+        "HSM key of a failed CA left in the token",
+      );
+    }
+    throw error;
+  }
+}
+
+async function storeCa(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+  input: CreateCaInput,
+  subject: SubjectInput,
+  key: NewCaKey,
+): Promise<CaView> {
+  const now = ctx.now();
   const signatureAlgorithm = defaultSignatureAlgorithm(input.keyAlgorithm);
   const ca = { maxPathLength: input.maxPathLength };
   // Backdated like leaves, so a leaf issued right away still starts inside its CA's validity.
@@ -58,7 +135,7 @@ export async function createCa(args: {
     maxPathLength: input.maxPathLength,
     notBefore,
     notAfter,
-    encryptedPrivateKey: sealCaKey(args.ctx.kek, id, keyPair.privateKeyPkcs8),
+    ...key.columns,
     nameConstraints: input.nameConstraints ?? null,
   };
 
@@ -66,14 +143,12 @@ export async function createCa(args: {
   if (input.type === "root") {
     const certificate = await createCertificate({
       subject,
-      publicKeySpki: keyPair.publicKeySpki,
+      publicKeySpki: key.publicKeySpki,
       serialNumber: generateSerialNumber(),
       notBefore,
       notAfter,
       signatureAlgorithm,
-      issuer: {
-        selfSigned: { privateKeyPkcs8: keyPair.privateKeyPkcs8, keyAlgorithm: input.keyAlgorithm },
-      },
+      issuer: { selfSigned: key.signing },
       ca,
       nameConstraints: input.nameConstraints,
     });
@@ -89,8 +164,8 @@ export async function createCa(args: {
   } else {
     const csr = await createCsr({
       subject,
-      publicKeySpki: keyPair.publicKeySpki,
-      privateKeyPkcs8: keyPair.privateKeyPkcs8,
+      publicKeySpki: key.publicKeySpki,
+      ...key.signing,
       keyAlgorithm: input.keyAlgorithm,
       signatureAlgorithm,
       ca,
@@ -98,18 +173,23 @@ export async function createCa(args: {
     values = { ...common, status: "pending-certificate", csr };
   }
 
-  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+  const row = await inAuditedTransaction(ctx, async (tx, audit) => {
     const [row] = await tx.insert(certificateAuthorities).values(values).returning();
     if (!row) throw new Error("CA insert returned no row");
     await audit({
-      principal: args.principal,
+      principal: principal,
       action: "ca.created",
       targetType: "ca",
       targetId: row.id,
-      details: { type: row.type, commonName: row.commonName, keyAlgorithm: row.keyAlgorithm },
+      details: {
+        type: row.type,
+        commonName: row.commonName,
+        keyAlgorithm: row.keyAlgorithm,
+        keyStorage: row.keyStorage,
+      },
     });
     return row;
   });
-  args.ctx.log.info({ caId: row.id, type: row.type }, "CA created");
+  ctx.log.info({ caId: row.id, type: row.type, keyStorage: row.keyStorage }, "CA created");
   return toCaView(row);
 }

@@ -71,7 +71,7 @@ export async function signIntermediate(args: {
     input.nameConstraints === undefined
       ? await requestedNameConstraints(args.ctx.db, input.csr)
       : input.nameConstraints;
-  const signer = loadCaSigner(args.ctx.kek, parent);
+  const signer = loadCaSigner(args.ctx.kek, parent, args.ctx.hsm);
   const serialNumber = generateSerialNumber();
   const certificate = await createCertificate({
     subject: csr.subject,

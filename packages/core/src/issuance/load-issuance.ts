@@ -22,6 +22,8 @@ export interface IssuanceSubject {
     | "certificate"
     | "certificateChain"
     | "encryptedPrivateKey"
+    | "keyStorage"
+    | "hsmKeyId"
   >;
 }
 
@@ -41,7 +43,9 @@ interface Row {
   not_after: string | null;
   certificate: string | null;
   certificate_chain: string;
-  encrypted_private_key: Buffer;
+  encrypted_private_key: Buffer | null;
+  key_storage: CertificateAuthorityRow["keyStorage"];
+  hsm_key_id: string | null;
 }
 
 /** Loads requests to issue; undefined for a request that does not exist. */
@@ -57,7 +61,8 @@ export function createIssuanceLoader(db: Database): IssuanceLoader {
       select r.id, r.status, r.kind, r.params, r.csr,
         p.id as profile_id, p.policy, p.webhook_url,
         c.id as ca_id, c.status as ca_status, c.key_algorithm, c.not_before, c.not_after,
-        c.certificate, c.certificate_chain, c.encrypted_private_key
+        c.certificate, c.certificate_chain, c.encrypted_private_key,
+        c.key_storage, c.hsm_key_id
       from certificate_requests r
         join certificate_profiles p on p.id = r.profile_id
         join certificate_authorities c on c.id = r.ca_id
@@ -75,6 +80,8 @@ export function createIssuanceLoader(db: Database): IssuanceLoader {
         certificate: row.certificate,
         certificateChain: row.certificate_chain,
         encryptedPrivateKey: row.encrypted_private_key,
+        keyStorage: row.key_storage,
+        hsmKeyId: row.hsm_key_id,
       },
     }),
   });

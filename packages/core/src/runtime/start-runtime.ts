@@ -10,6 +10,7 @@ import { createDatabase, migrateDatabase } from "@certq/db";
 import { createKeyRing, type KeyRing } from "@certq/pki";
 import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
+import { openHsmToken } from "../hsm/pkcs11-token";
 import { checkKeyRing, KeyRingMismatchError } from "../kek/check-key-ring";
 import { createOutboundClient } from "../outbound/outbound-client";
 import { createOutboundPolicy } from "../outbound/outbound-policy";
@@ -48,6 +49,8 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     await database.close();
     throw error;
   });
+  const hsm = config.pkcs11 ? await openHsmToken(config.pkcs11) : undefined;
+  if (hsm) log.info({ module: config.pkcs11?.modulePath }, "PKCS#11 token open for HSM CAs");
   const ctx: ServiceContext = {
     db: database.db,
     log,
@@ -57,9 +60,10 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     tokenCache:
       config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
     lookups: createSharedLookups(database.db),
-    signers: createCaSignerCache(kek),
+    signers: createCaSignerCache(kek, undefined, hsm),
     outbound,
     streamAudit: config.auditLogStream,
+    hsm,
   };
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return {
@@ -69,6 +73,7 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
     async close() {
       await outbound.close();
       await database.close();
+      hsm?.close();
     },
   };
 }

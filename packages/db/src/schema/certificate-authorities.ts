@@ -1,8 +1,20 @@
-import { type AnyPgColumn, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { bytea, timestamps, timestamptz } from "./columns";
 
 export const CA_TYPES = ["root", "intermediate"] as const;
 export const CA_STATUSES = ["active", "disabled", "pending-certificate"] as const;
+/** Where a CA's private key lives: sealed in this table, or in a PKCS#11 token. */
+export const CA_KEY_STORAGES = ["database", "hsm"] as const;
 
 export const certificateAuthorities = pgTable(
   "certificate_authorities",
@@ -34,11 +46,21 @@ export const certificateAuthorities = pgTable(
      * certificate. Enforcement reads the certificates, never this.
      */
     nameConstraints: jsonb("name_constraints").$type<Record<string, unknown>>(),
-    /** AES-256-GCM envelope (see @certq/pki key-envelope), never plaintext. */
-    encryptedPrivateKey: bytea("encrypted_private_key").notNull(),
+    /** AES-256-GCM envelope (see @certq/pki key-envelope), never plaintext; null for an HSM CA. */
+    encryptedPrivateKey: bytea("encrypted_private_key"),
+    keyStorage: text("key_storage", { enum: CA_KEY_STORAGES }).notNull().default("database"),
+    /** Hex CKA_ID of the key pair in the PKCS#11 token, for an HSM CA. */
+    hsmKeyId: text("hsm_key_id"),
     ...timestamps,
   },
-  (t) => [index("certificate_authorities_created_at_idx").on(t.createdAt)],
+  (t) => [
+    index("certificate_authorities_created_at_idx").on(t.createdAt),
+    // A CA's key is in exactly one place: an HSM CA never has key bytes here.
+    check(
+      "certificate_authorities_key_location",
+      sql`(${t.keyStorage} = 'database' and ${t.encryptedPrivateKey} is not null and ${t.hsmKeyId} is null) or (${t.keyStorage} = 'hsm' and ${t.encryptedPrivateKey} is null and ${t.hsmKeyId} is not null)`,
+    ),
+  ],
 );
 
 export type CertificateAuthorityRow = typeof certificateAuthorities.$inferSelect;

@@ -1,0 +1,4 @@
+ALTER TABLE "certificate_authorities" ALTER COLUMN "encrypted_private_key" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "certificate_authorities" ADD COLUMN "key_storage" text DEFAULT 'database' NOT NULL;--> statement-breakpoint
+ALTER TABLE "certificate_authorities" ADD COLUMN "hsm_key_id" text;--> statement-breakpoint
+ALTER TABLE "certificate_authorities" ADD CONSTRAINT "certificate_authorities_key_location" CHECK (("certificate_authorities"."key_storage" = 'database' and "certificate_authorities"."encrypted_private_key" is not null and "certificate_authorities"."hsm_key_id" is null) or ("certificate_authorities"."key_storage" = 'hsm' and "certificate_authorities"."encrypted_private_key" is null and "certificate_authorities"."hsm_key_id" is not null));
