@@ -126,7 +126,8 @@ describe("many hosts: two API replicas and two workers on their own hosts, hapro
     const lbUrl = proxy.baseUrl;
     // Paused, no worker takes a job: every wait below starts on a pending request.
     await queue.pause();
-    const monitor = await new Redis(redis.url).monitor();
+    const monitorClient = new Redis(redis.url);
+    const monitor = await monitorClient.monitor();
     try {
       const ids: string[] = [];
       for (let i = 0; i < 12; i++) {
@@ -194,6 +195,7 @@ describe("many hosts: two API replicas and two workers on their own hosts, hapro
       );
     } finally {
       monitor.disconnect();
+      monitorClient.disconnect();
       await queue.resume();
     }
   }, 150_000);

@@ -236,6 +236,9 @@ export class PrivateRedis {
         String(this.port),
         "--bind",
         this.bind,
+        // Off the loopback Redis refuses clients without a password; the segment is the test's own.
+        "--protected-mode",
+        this.bind === "127.0.0.1" ? "yes" : "no",
         "--save",
         "",
         "--appendonly",
