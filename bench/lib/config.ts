@@ -1,5 +1,5 @@
 /** The parts of a run, in the order they run; BENCH_PARTS picks some of them. */
-export const BENCH_PARTS = ["bound", "e2e", "burst", "submit", "cfssl"] as const;
+export const BENCH_PARTS = ["bound", "e2e", "burst", "scale", "submit", "cfssl"] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** Every knob of the benchmark, read once from the environment (all optional). */
@@ -26,6 +26,8 @@ export interface BenchConfig {
   openSeconds: number;
   /** Requests of the RSA burst. */
   rsaBurst: number;
+  /** Worker-process counts of the scaling curve (BENCH_SCALE_WORKERS, default 1,2,4). */
+  scaleWorkers: number[];
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -47,6 +49,16 @@ export function parseBenchParts(raw: string | undefined): ReadonlySet<BenchPart>
     );
   }
   return new Set(names as BenchPart[]);
+}
+
+/** BENCH_SCALE_WORKERS: a comma list of worker-process counts, each 1..16. */
+export function parseWorkerCounts(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === "") return [1, 2, 4];
+  const counts = raw.split(",").map((part) => Number(part.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+    throw new Error(`BENCH_SCALE_WORKERS must be a comma list of integers 1..16, got "${raw}"`);
+  }
+  return [...new Set(counts)];
 }
 
 function intFromEnv(env: Env, name: string, fallback: number, min = 0): number {
@@ -73,6 +85,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     openRate: intFromEnv(env, "BENCH_OPEN_RATE", 500, 1),
     openSeconds: intFromEnv(env, "BENCH_OPEN_SECONDS", 5, 1),
     rsaBurst: intFromEnv(env, "BENCH_RSA_BURST", 20),
+    scaleWorkers: parseWorkerCounts(env.BENCH_SCALE_WORKERS),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

@@ -8,7 +8,7 @@
  * traffic stays on that one segment. Names carry the test's pid so concurrent runs do not
  * collide and a later run can sweep what a killed run left behind.
  *
- * Without CAP_NET_ADMIN (no `ip netns add`) every "host" is the loopback interface.
+ * Without CAP_NET_ADMIN (namespaces or links cannot be made) every "host" is the loopback.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -91,7 +91,7 @@ export async function createHosts(names: readonly string[]): Promise<Hosts> {
   try {
     await ip("netns", "add", lan);
   } catch (error) {
-    return loopbackHosts(((error as { stderr?: string }).stderr ?? String(error)).trim());
+    return loopbackHosts(reasonOf(error));
   }
   const created = [lan];
   const close = async () => {
@@ -159,9 +159,14 @@ export async function createHosts(names: readonly string[]): Promise<Hosts> {
       close,
     };
   } catch (error) {
+    // `ip netns add` may pass where creating links does not (CAP_SYS_ADMIN without CAP_NET_ADMIN).
     await close();
-    throw error;
+    return loopbackHosts(reasonOf(error));
   }
+}
+
+function reasonOf(error: unknown): string {
+  return ((error as { stderr?: string }).stderr || String(error)).trim().split("\n")[0] ?? "";
 }
 
 function loopbackHosts(reason: string): Hosts {

@@ -325,7 +325,8 @@ describe("many hosts: two API replicas and two workers on their own hosts, hapro
             headers,
             timeoutMs: 20_000,
           });
-          failure = String(reply.status);
+          // Who answered: the API's error body is JSON, haproxy's own is HTML.
+          failure = `${reply.status} from ${reply.text.startsWith("{") ? "an API" : "haproxy"}`;
         } catch (error) {
           failure = (error as Error).name;
         }
