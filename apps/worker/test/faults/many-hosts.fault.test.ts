@@ -104,13 +104,22 @@ describe("many hosts: two API replicas and two workers on their own hosts, hapro
   }, 120_000);
 
   afterAll(async () => {
-    await queue?.close();
-    queueRedis?.disconnect();
-    await proxy?.close();
-    await world?.close();
-    await forwarder?.close();
-    await redis?.stop();
-    await hosts?.close();
+    // Every step runs even if one before it fails: namespaces must not outlive the run.
+    const steps = [
+      () => queue?.close(),
+      () => queueRedis?.disconnect(),
+      () => proxy?.close(),
+      () => world?.close(),
+      () => forwarder?.close(),
+      () => redis?.stop(),
+      () => hosts?.close(),
+    ];
+    const failures: unknown[] = [];
+    for (const step of steps)
+      await Promise.resolve()
+        .then(step)
+        .catch((e) => failures.push(e));
+    if (failures.length > 0) throw failures[0];
   }, 60_000);
 
   const issue = (i: number) => ({
