@@ -7,12 +7,13 @@ import { createBoundIssuer, measureBound } from "./lib/bound";
 import { CertqStack } from "./lib/certq-stack";
 import { findCfssl, runCfssl, startCfssl } from "./lib/cfssl";
 import { Cleanup } from "./lib/cleanup";
-import { loadBenchConfig } from "./lib/config";
+import { type BenchPart, loadBenchConfig } from "./lib/config";
 import { summarizeCpuProfiles } from "./lib/cpu-profile";
 import { runEndToEnd } from "./lib/end-to-end";
 import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine";
 import { waitUntilIdle } from "./lib/processes";
 import { type BenchResults, renderResults } from "./lib/report";
+import { renderScaling, type ScalingPoint } from "./lib/scaling";
 import { runSubmitClosed, runSubmitOpen } from "./lib/submit-path";
 import { runOnTopology, TOPOLOGIES } from "./lib/topologies";
 import { completedByWorker } from "./lib/worker-share";
@@ -23,6 +24,7 @@ const startedAt = Date.now();
 /** A fresh directory under BENCH_CPU_PROF for this run's profiles, when profiling. */
 let profileRunDir: string | undefined;
 const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, errors: [] };
+const scaling: ScalingPoint[] = [];
 
 const progress = (message: string) =>
   process.stderr.write(
@@ -153,6 +155,7 @@ async function certqParts(): Promise<void> {
       rsaBurst(stack, {}),
     );
   }
+  if (config.parts.has("scale") && config.ecRequests > 0) await scalingParts(stack);
   // Last: these leave requests pending that no worker will take.
   if (config.parts.has("submit")) await submitParts(stack);
 }
@@ -190,6 +193,41 @@ async function endToEndParts(stack: CertqStack, profileDir: string | undefined):
       });
       await stack.stopWorkers();
     });
+  }
+}
+
+/** The worker-count scaling curve: EC end to end with 1, 2, 4 (BENCH_SCALE_WORKERS) workers. */
+async function scalingParts(stack: CertqStack): Promise<void> {
+  for (const count of config.scaleWorkers) {
+    const point = await part(
+      `scaling curve, ${count} worker(s), ${config.ecRequests} EC`,
+      async (): Promise<ScalingPoint> => {
+        const workers = await startSettledWorkers(stack, count);
+        try {
+          const common = { stack, clients: config.clients, keyAlgorithm: "EC_prime256v1" as const };
+          await runEndToEnd({
+            ...common,
+            label: `warm-up scale k${count}`,
+            count: Math.min(200, config.ecRequests),
+            timeoutMs: 60_000,
+          });
+          const names = workers.map((w) => CertqStack.workerName(w));
+          const before = await completedByWorker(stack.queue, names);
+          const result = await runEndToEnd({
+            ...common,
+            label: `scale k${count}`,
+            count: config.ecRequests,
+            timeoutMs: waitBound(config.ecRequests, false),
+          });
+          const after = await completedByWorker(stack.queue, names);
+          const share = names.map((n) => (after.get(n) ?? 0) - (before.get(n) ?? 0));
+          return { workers: count, result, share };
+        } finally {
+          await stack.stopWorkers();
+        }
+      },
+    );
+    if (point) scaling.push(point);
   }
 }
 
@@ -310,7 +348,7 @@ async function main(): Promise<number> {
   const { parts } = config;
   try {
     if (parts.has("bound")) await boundParts();
-    if (parts.has("e2e") || parts.has("burst") || parts.has("submit")) {
+    if (["e2e", "burst", "scale", "submit"].some((p) => parts.has(p as BenchPart))) {
       await part("certq processes", certqParts);
       await cleanup.run();
     }
@@ -332,6 +370,7 @@ async function main(): Promise<number> {
     "issued = the request row's updated_at, found by polling Postgres every 100 ms; latencies from the client's send",
     "",
     renderResults(results, config.clients, config.openRate),
+    ...(scaling.length > 0 ? ["", renderScaling(scaling, config.clients)] : []),
     "",
     results.cfssl.status,
     ...results.errors.map((e) => `ERROR ${e}`),

@@ -21,7 +21,7 @@ describe("BENCH_PARTS", () => {
 
   it("refuses unknown names, naming them and the choices", () => {
     expect(() => parseBenchParts("submit,e2ee,bond")).toThrow(
-      "BENCH_PARTS: unknown part(s) e2ee, bond; choose from bound,e2e,burst,submit,topology,cfssl",
+      "BENCH_PARTS: unknown part(s) e2ee, bond; choose from bound,e2e,burst,scale,submit,topology,cfssl",
     );
   });
 
@@ -31,5 +31,13 @@ describe("BENCH_PARTS", () => {
     expect(config.submitRequests).toBe(100);
     expect(loadBenchConfig({}).parts.size).toBe(BENCH_PARTS.length);
     expect(() => loadBenchConfig({ BENCH_PARTS: "all" })).toThrow(/unknown part\(s\) all/);
+  });
+
+  it("reads the scaling curve's worker counts, 1,2,4 by default", () => {
+    expect(loadBenchConfig({}).scaleWorkers).toEqual([1, 2, 4]);
+    expect(loadBenchConfig({ BENCH_SCALE_WORKERS: "1, 3,3" }).scaleWorkers).toEqual([1, 3]);
+    expect(() => loadBenchConfig({ BENCH_SCALE_WORKERS: "1,0" })).toThrow(
+      'BENCH_SCALE_WORKERS must be a comma list of integers 1..16, got "1,0"',
+    );
   });
 });

@@ -1,5 +1,13 @@
 /** The parts of a run, in the order they run; BENCH_PARTS picks some of them. */
-export const BENCH_PARTS = ["bound", "e2e", "burst", "submit", "topology", "cfssl"] as const;
+export const BENCH_PARTS = [
+  "bound",
+  "e2e",
+  "burst",
+  "scale",
+  "submit",
+  "topology",
+  "cfssl",
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 /** Every knob of the benchmark, read once from the environment (all optional). */
@@ -28,6 +36,8 @@ export interface BenchConfig {
   rsaBurst: number;
   /** EC_prime256v1 requests of each Redis topology run (single node, Sentinel, Cluster). */
   topologyRequests: number;
+  /** Worker-process counts of the scaling curve (BENCH_SCALE_WORKERS, default 1,2,4). */
+  scaleWorkers: number[];
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -49,6 +59,16 @@ export function parseBenchParts(raw: string | undefined): ReadonlySet<BenchPart>
     );
   }
   return new Set(names as BenchPart[]);
+}
+
+/** BENCH_SCALE_WORKERS: a comma list of worker-process counts, each 1..16. */
+export function parseWorkerCounts(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === "") return [1, 2, 4];
+  const counts = raw.split(",").map((part) => Number(part.trim()));
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+    throw new Error(`BENCH_SCALE_WORKERS must be a comma list of integers 1..16, got "${raw}"`);
+  }
+  return [...new Set(counts)];
 }
 
 function intFromEnv(env: Env, name: string, fallback: number, min = 0): number {
@@ -76,6 +96,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     openSeconds: intFromEnv(env, "BENCH_OPEN_SECONDS", 5, 1),
     rsaBurst: intFromEnv(env, "BENCH_RSA_BURST", 20),
     topologyRequests: intFromEnv(env, "BENCH_TOPOLOGY_EC", 1_000),
+    scaleWorkers: parseWorkerCounts(env.BENCH_SCALE_WORKERS),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

@@ -198,12 +198,16 @@ export class ChildWithLogs {
 export class PrivateRedis {
   private current: ChildWithLogs | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    readonly bind: string,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
+  /** `bind`: the address it listens on (default loopback). */
+  static async start(options: { bind?: string } = {}): Promise<PrivateRedis> {
     // The free port may be taken by another test between our probe and redis's bind.
     for (let attempt = 1; ; attempt++) {
-      const redis = new PrivateRedis(await freePort());
+      const redis = new PrivateRedis(await freePort(), options.bind ?? "127.0.0.1");
       try {
         await redis.restart();
         return redis;
@@ -215,7 +219,7 @@ export class PrivateRedis {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.bind}:${this.port}`;
   }
 
   get running(): boolean {
@@ -231,7 +235,10 @@ export class PrivateRedis {
         "--port",
         String(this.port),
         "--bind",
-        "127.0.0.1",
+        this.bind,
+        // Off the loopback Redis refuses clients without a password; the segment is the test's own.
+        "--protected-mode",
+        this.bind === "127.0.0.1" ? "yes" : "no",
         "--save",
         "",
         "--appendonly",
@@ -274,6 +281,7 @@ async function withRedis<T>(url: string, use: (client: Redis) => Promise<T>): Pr
 
 export interface ApiReply<T = unknown> {
   status: number;
+  headers: Headers;
   body: T;
   text: string;
   elapsedMs: number;
@@ -298,6 +306,13 @@ export interface Outcome {
 
 export function formatOutcome(outcome: Outcome): string {
   return `accepted=${outcome.accepted} issued=${outcome.issued} failed=${outcome.failed} lost=${outcome.lost} issuedTwice=${outcome.issuedTwice}`;
+}
+
+/** Where a service process runs: a command prefix (`ip netns exec <ns>`) and its address. */
+export interface Placement {
+  wrap?: string[];
+  /** The address it binds and is reached at (default 127.0.0.1). */
+  host?: string;
 }
 
 export interface WorldOptions {
@@ -377,8 +392,14 @@ export class FaultWorld {
     };
   }
 
-  private spawnService(name: string, entry: string, env: NodeJS.ProcessEnv): ChildWithLogs {
-    const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  private spawnService(
+    name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    wrap: string[] = [],
+  ): ChildWithLogs {
+    const [command = process.execPath, ...prefix] = [...wrap, process.execPath];
+    const child = spawn(command, [...prefix, "--import", "tsx", entry], {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -388,12 +409,16 @@ export class FaultWorld {
     return service;
   }
 
-  async startApi(extra: Record<string, string> = {}): Promise<ApiProcess> {
+  async startApi(
+    extra: Record<string, string> = {},
+    placement: Placement & { name?: string } = {},
+  ): Promise<ApiProcess> {
+    const host = placement.host ?? "127.0.0.1";
     // The free port may be taken by another test between our probe and the API's bind.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const env = this.env({ PORT: String(port), ...extra });
-      const service = this.spawnService("api", API_ENTRY, env);
+      const env = this.env({ PORT: String(port), HOST: host, ...extra });
+      const service = this.spawnService(placement.name ?? "api", API_ENTRY, env, placement.wrap);
       try {
         await service.waitForMsg("certq API listening");
       } catch (error) {
@@ -403,7 +428,7 @@ export class FaultWorld {
         service.stopRequested = true;
         continue;
       }
-      const api = Object.assign(service, { baseUrl: `http://127.0.0.1:${port}` });
+      const api = Object.assign(service, { baseUrl: `http://${host}:${port}` });
       this.api = api;
       return api;
     }
@@ -417,24 +442,38 @@ export class FaultWorld {
     return { status, stderr: service.lines.filter((l) => l.stream === "stderr").map((l) => l.raw) };
   }
 
-  async startWorker(extra: Record<string, string> = {}): Promise<ChildWithLogs> {
+  async startWorker(
+    extra: Record<string, string> = {},
+    placement: Placement = {},
+  ): Promise<ChildWithLogs> {
     const name = `worker-${String.fromCharCode(65 + this.workerCount++)}`;
-    const service = this.spawnService(name, WORKER_ENTRY, this.env(extra));
+    const service = this.spawnService(name, WORKER_ENTRY, this.env(extra), placement.wrap);
     await service.waitForMsg("certq worker started");
     return service;
   }
 
-  /** One HTTP call to the API; rejects when no answer comes within timeoutMs. */
+  /**
+   * One HTTP call to the API (the last started, or `baseUrl`: another replica, a load
+   * balancer); rejects when no answer comes within timeoutMs.
+   */
   async call<T = unknown>(
     method: string,
     path: string,
-    options: { body?: unknown; timeoutMs?: number; token?: string } = {},
+    options: {
+      body?: unknown;
+      timeoutMs?: number;
+      token?: string;
+      baseUrl?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<ApiReply<T>> {
-    if (!this.api) throw new Error("the API is not started");
+    const baseUrl = options.baseUrl ?? this.api?.baseUrl;
+    if (!baseUrl) throw new Error("the API is not started");
     const started = performance.now();
-    const res = await fetch(`${this.api.baseUrl}${path}`, {
+    const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
+        ...options.headers,
         authorization: `Bearer ${options.token ?? this.adminToken}`,
         ...(options.body === undefined ? {} : { "content-type": "application/json" }),
       },
@@ -446,7 +485,13 @@ export class FaultWorld {
     try {
       body = JSON.parse(text);
     } catch {}
-    return { status: res.status, body: body as T, text, elapsedMs: performance.now() - started };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: body as T,
+      text,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   /** A root CA and a profile for names under example.test; returns the profile ID. */

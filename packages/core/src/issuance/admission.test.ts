@@ -58,18 +58,23 @@ describe("admission", () => {
     const queue = fakeQueue(0);
     const c = clock();
     const admit = admission(queue, { maxQueueDepth: 3, depthMaxAgeMs: 100, now: c.now });
-    for (let i = 0; i < 3; i++) await admit(principal);
-    // Our three are in the queue now: the re-read confirms it, and the fourth is refused.
+    // The fake's depth follows our admissions, as Redis would once they are enqueued.
+    for (let i = 0; i < 3; i++) {
+      queue.depth = i;
+      await admit(principal);
+    }
+    expect(queue.reads).toBe(2);
     queue.depth = 3;
     await expect(admit(principal)).rejects.toThrow(RateLimitedError);
+    expect(queue.reads).toBe(3);
     // A full queue by the last read is refused without asking Redis again.
     await expect(admit(principal)).rejects.toThrow(/queue is full \(3 requests waiting\)/);
-    expect(queue.reads).toBe(2);
+    expect(queue.reads).toBe(3);
     // Workers drained it: once the read is old, the next one admits again.
     queue.depth = 0;
     c.advance(100);
     await expect(admit(principal)).resolves.toBeUndefined();
-    expect(queue.reads).toBe(3);
+    expect(queue.reads).toBe(4);
   });
 
   it("an estimate made only of our own admissions is checked against Redis before refusing", async () => {
@@ -79,7 +84,30 @@ describe("admission", () => {
     await admit(principal);
     // A worker took both jobs already: Redis says 0, so the third is admitted.
     await expect(admit(principal)).resolves.toBeUndefined();
+    expect(queue.reads).toBe(3);
+  });
+
+  it("past half the limit reads for every admission, so other processes' admissions count", async () => {
+    const queue = fakeQueue(0);
+    const c = clock();
+    const admit = admission(queue, { maxQueueDepth: 10, depthMaxAgeMs: 100, now: c.now });
+    for (let i = 0; i < 5; i++) await admit(principal);
+    expect(queue.reads).toBe(1);
+    // Another API process admitted 4 meanwhile; our read is still fresh, but no longer trusted.
+    queue.depth = 9;
+    await expect(admit(principal)).resolves.toBeUndefined();
     expect(queue.reads).toBe(2);
+    queue.depth = 10;
+    await expect(admit(principal)).rejects.toThrow(/queue is full \(10 requests waiting\)/);
+    expect(queue.reads).toBe(3);
+  });
+
+  it("submissions sharing one read count each other: only the room left is admitted", async () => {
+    const queue = fakeQueue(8);
+    const admit = admission(queue, { maxQueueDepth: 10, now: clock().now });
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => admit(principal)));
+    expect(queue.reads).toBe(1);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(2);
   });
 
   it("concurrent submissions share one read", async () => {

@@ -13,7 +13,8 @@ export interface AdmissionOptions {
   defaultTokenRate: number;
   /**
    * How long one read of the queue depth is reused, counting this process's own admissions
-   * on top of it (default 100 ms; 0 reads Redis for every submission).
+   * on top of it, while the queue is under half full (default 100 ms; 0 reads Redis for
+   * every submission).
    */
   depthMaxAgeMs?: number;
   /** Milliseconds on a monotonic clock; tests pass their own. */
@@ -28,14 +29,13 @@ export const DEFAULT_DEPTH_MAX_AGE_MS = 100;
 export function createAdmission(options: AdmissionOptions): Admit {
   const depth = createDepthEstimate(options);
   return async function admit(principal) {
-    const waiting = await depth.current();
-    if (waiting >= options.maxQueueDepth) {
+    const full = await depth.reserve();
+    if (full !== undefined) {
       throw new RateLimitedError(
-        `The issuance queue is full (${waiting} requests waiting); retry later`,
+        `The issuance queue is full (${full} requests waiting); retry later`,
         5,
       );
     }
-    depth.admitted();
     const rate = principal.rateLimitPerSecond ?? options.defaultTokenRate;
     if (rate <= 0) return;
     // A fixed one-second window per token, shared by every API process through Redis.
@@ -54,14 +54,16 @@ export function createAdmission(options: AdmissionOptions): Admit {
 }
 
 /**
- * The queue depth without a Redis round trip per submission: the last read (at most
- * depthMaxAgeMs old, one read in flight at a time) plus what this process admitted since.
- * Other API processes' admissions show up at the next read; workers' progress too, and
- * before refusing on an estimate that includes our own admissions we read again. The
- * limit is approximate by nature (jobs are not reserved against it), so is this.
+ * The queue depth without a Redis round trip per submission while the queue is under half
+ * full: the last read (at most depthMaxAgeMs old, one read in flight at a time) plus what
+ * this process admitted since. Other API processes' admissions show up at the next read, so
+ * past half the limit every admission reads again (concurrent ones share the read): however
+ * many replicas admit at once, only submissions in flight together can pass the limit. Before
+ * refusing on an estimate that includes our own admissions we read again too.
  */
 function createDepthEstimate(options: AdmissionOptions) {
   const maxAgeMs = options.depthMaxAgeMs ?? DEFAULT_DEPTH_MAX_AGE_MS;
+  const reuseBelow = options.maxQueueDepth / 2;
   const now = options.now ?? (() => performance.now());
   let lastRead = 0;
   let readAt = Number.NEGATIVE_INFINITY;
@@ -85,17 +87,28 @@ function createDepthEstimate(options: AdmissionOptions) {
     return reading;
   }
 
+  /** Counts one admission: undefined. */
+  function admit(): undefined {
+    admittedSince++;
+    return undefined;
+  }
+
   return {
-    async current(): Promise<number> {
-      if (maxAgeMs <= 0) return options.queue.getWaitingCount();
+    /** Counts one admission and resolves undefined, or resolves the depth that refuses it. */
+    async reserve(): Promise<number | undefined> {
+      if (maxAgeMs <= 0) {
+        const waiting = await options.queue.getWaitingCount();
+        return waiting >= options.maxQueueDepth ? waiting : undefined;
+      }
       if (now() - readAt < maxAgeMs) {
         const estimate = lastRead + admittedSince;
-        if (estimate < options.maxQueueDepth || admittedSince === 0) return estimate;
+        if (estimate < reuseBelow) return admit();
+        if (estimate >= options.maxQueueDepth && admittedSince === 0) return estimate;
       }
-      return read();
-    },
-    admitted() {
-      admittedSince++;
+      await read();
+      // Checked and counted right after the read, so submissions sharing it see each other.
+      const estimate = lastRead + admittedSince;
+      return estimate < options.maxQueueDepth ? admit() : estimate;
     },
   };
 }
