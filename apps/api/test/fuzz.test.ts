@@ -479,17 +479,22 @@ function roundArbitrary(world: World): fc.Arbitrary<(FuzzRequest | undefined)[]>
       return { path, junk: parts.some((p) => p.junk), note: parts.map((p) => p.note).join(", ") };
     });
   };
+  const queryValue = fc.oneof(fc.constantFrom(...QUERY_VALUES), hostileString);
+  const pair = (name: string, value: string) =>
+    `${encodeURIComponent(name)}=${encodeSegment(value)}`;
+  /** One declared parameter with an odd value: the others stay valid, so it reaches the verb. */
+  const oneParameter = (names: string[]) =>
+    names.length === 0
+      ? fc.constant("")
+      : fc.tuple(fc.constantFrom(...names), queryValue).map(([n, v]) => `?${pair(n, v)}`);
   const query = (names: string[]) => {
     if (names.length === 0) return sometimes(15, fc.constantFrom(...QUERIES), "");
     const declared = fc
       .subarray(names, { minLength: 1 })
       .chain((chosen) =>
         fc
-          .tuple(...chosen.map(() => fc.oneof(fc.constantFrom(...QUERY_VALUES), hostileString)))
-          .map(
-            (values) =>
-              `?${chosen.map((n, i) => `${encodeURIComponent(n)}=${encodeSegment(values[i] ?? "")}`).join("&")}`,
-          ),
+          .tuple(...chosen.map(() => queryValue))
+          .map((values) => `?${chosen.map((n, i) => pair(n, values[i] ?? "")).join("&")}`),
       );
     return fc.oneof(
       { withCrossShrink: true },
@@ -588,8 +593,8 @@ function roundArbitrary(world: World): fc.Arbitrary<(FuzzRequest | undefined)[]>
   };
 
   /**
-   * Half the requests are well-formed (a credential the route accepts, real IDs, JSON) with
-   * only values damaged, so the handler runs, not just the validator; half damage anything.
+   * Three in five requests are well-formed (a credential the route accepts, real IDs, JSON) with
+   * only values damaged, so the handler runs, not just the validator; the rest damage anything.
    */
   const forRoute = (route: Route, wellFormed: boolean) => {
     const accepted = world.auths.filter((a) => refused(a, route) === false);
@@ -597,7 +602,7 @@ function roundArbitrary(world: World): fc.Arbitrary<(FuzzRequest | undefined)[]>
       .record({
         auth: wellFormed ? fc.constantFrom(...accepted) : auth,
         path: filled(route.template, wellFormed),
-        query: wellFormed ? sometimes(30, query(route.query), "") : query(route.query),
+        query: wellFormed ? sometimes(40, oneParameter(route.query), "") : query(route.query),
         head: route.method === "GET" ? sometimes(3, fc.constant(true), false) : fc.constant(false),
         body: bodyFor(route, wellFormed),
         extras: extras(route.idempotent ? 50 : 5),
@@ -695,7 +700,11 @@ function roundArbitrary(world: World): fc.Arbitrary<(FuzzRequest | undefined)[]>
     });
   const perTarget = [
     ...world.routes.map((r) =>
-      fc.oneof({ withCrossShrink: true }, forRoute(r, true), forRoute(r, false)),
+      fc.oneof(
+        { withCrossShrink: true },
+        { weight: 3, arbitrary: forRoute(r, true) },
+        { weight: 2, arbitrary: forRoute(r, false) },
+      ),
     ),
     wrongMethod,
     unknownRoute,
@@ -711,13 +720,19 @@ function specialRequests(world: World): FuzzRequest[] {
       /\{(\w+)\}/g,
       (_, name: string) => world.ids[PARAM_KINDS[name] ?? "ca"]?.[0] ?? "x",
     );
-  const admin = (route: Route, rawBody: string, malformed: string | null, note: string) =>
+  const admin = (
+    route: Route,
+    rawBody: string | undefined,
+    malformed: string | null,
+    note: string,
+    query = "",
+  ) =>
     request({
       target: routeKey(route),
       method: route.method,
-      path: realPath(route.template),
+      path: realPath(route.template) + query,
       token: h.adminToken,
-      headers: json,
+      headers: rawBody === undefined ? {} : json,
       rawBody,
       malformed,
       note,
@@ -726,8 +741,22 @@ function specialRequests(world: World): FuzzRequest[] {
   const heavy: FuzzRequest[] = [];
   let unique = 0;
   for (const route of world.routes) {
-    // Every string field of every body, once with each sweep value: random draws alone would
+    // Every declared query parameter, and every string field of every body, once with each sweep value: random draws alone would
     // reach a given field with a given hostile value only by luck.
+    for (const name of route.query) {
+      for (const value of SWEEP_VALUES) {
+        const note = `sweep ?${name}=${JSON.stringify(value.slice(0, 40))}`;
+        sweep.push(
+          admin(
+            route,
+            undefined,
+            null,
+            note,
+            `?${encodeURIComponent(name)}=${encodeSegment(value)}`,
+          ),
+        );
+      }
+    }
     for (const body of route.bodies) {
       const base = body.make(`sweep-${++unique}`);
       for (const leaf of stringLeaves(base)) {
@@ -930,11 +959,13 @@ async function runFuzz() {
 
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
   const histogram = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`);
-  const fewestInHandler = Math.min(...w.routes.map((r) => handlerHits.get(routeKey(r)) ?? 0));
+  const [fewest] = w.routes
+    .map((r) => `${handlerHits.get(routeKey(r)) ?? 0} (${routeKey(r)})`)
+    .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   console.log(
     `fuzz seed ${SEED}: ${rounds} rounds (${examples.length} of hand-made cases), ${sent} requests ` +
       `(${markedMalformed} known malformed) over ${w.routes.length} routes in ${elapsedMs} ms; ` +
-      `fewest handler hits on a route ${fewestInHandler}; statuses ${histogram.join(" ")}; ` +
+      `fewest handler hits ${fewest}; statuses ${histogram.join(" ")}; ` +
       `heap ${mb(heapAfterWarmup)} after warm-up, ${mb(heapAtEnd)} at the end`,
   );
 }
