@@ -13,6 +13,13 @@ export const sometimes = <T, U>(percent: number, arb: fc.Arbitrary<T>, fallback:
     { weight: percent, arbitrary: arb },
   );
 
+/** A weighted choice; shrinking walks from any choice to the first (the harmless one). */
+export const weighted = <T>(...choices: [number, fc.Arbitrary<T>][]) =>
+  fc.oneof(
+    { withCrossShrink: true },
+    ...choices.map(([weight, arbitrary]) => ({ weight, arbitrary })),
+  );
+
 /** Strings that have broken parsers, databases, loggers and DN encoders before. */
 export const NASTY_STRINGS: readonly string[] = [
   ...[

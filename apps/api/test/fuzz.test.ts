@@ -13,31 +13,13 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
 import {
-  ACCEPTS,
-  type BodySource,
-  binaryBody,
-  CONTENT_TYPES_JSON,
-  CONTENT_TYPES_WRONG,
-  Droppable,
   damagedPems,
   deepJson,
   encodeSegment,
-  fuzzBody,
-  hostileString,
-  IDEMPOTENCY_KEYS,
-  isSendableHeaderValue,
-  JUNK_HEADERS,
-  jsonValue,
-  junkSegment,
   PEM_FIELDS,
-  QUERIES,
-  QUERY_VALUES,
-  REQUEST_IDS,
   replaceLeaf,
   SWEEP_VALUES,
-  sometimes,
   stringLeaves,
-  TRAVERSAL_SEGMENTS,
   withMember,
 } from "./fuzz-arbitraries";
 import { errorShapeProblem, reachedHandler } from "./fuzz-checks";
@@ -48,6 +30,19 @@ import {
   routeKey,
   routesOf,
 } from "./fuzz-openapi";
+import {
+  type Auth,
+  describeRequest,
+  type Fixtures,
+  type FuzzRequest,
+  PARAM_KINDS,
+  type Route,
+  request,
+  roundArbitrary,
+  truncate,
+  UNKNOWN_ROUTE,
+  WRONG_METHOD,
+} from "./fuzz-requests";
 import { createHarness, type Harness } from "./harness";
 
 const SEED = Number(process.env.CERTQ_FUZZ_SEED ?? 0x5eed_c0de);
@@ -67,18 +62,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 // body (over 1,000 requests, several of them a MiB) would still go far past it.
 const MAX_HEAP_GROWTH_BYTES = 150 * 1024 * 1024;
 
-type ParamKind = "ca" | "profile" | "token" | "request" | "serial" | "orgCert";
 type Counted = "cas" | "profiles" | "tokens";
 
-/** Path parameters whose real values we know; any other value names nothing. */
-const PARAM_KINDS: Record<string, ParamKind> = {
-  caId: "ca",
-  profileId: "profile",
-  tokenId: "token",
-  requestId: "request",
-  serialNumber: "serial",
-  certificate_id: "orgCert",
-};
 /** The rows a 2xx of these routes adds or removes, for the "nothing else changed" check. */
 const EFFECTS: Record<string, [Counted, 1 | -1]> = {
   "POST /api/v1/pki/ca": ["cas", 1],
@@ -87,66 +72,13 @@ const EFFECTS: Record<string, [Counted, 1 | -1]> = {
   "POST /api/v1/cert-manager/certificate-profiles": ["profiles", 1],
   "DELETE /api/v1/cert-manager/certificate-profiles/{profileId}": ["profiles", -1],
 };
-const WRONG_METHOD = "wrong method on a known path";
-const UNKNOWN_ROUTE = "unknown route";
-const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "PROPFIND", "PURGE"];
-/** Paths no version of this API serves; a 2xx here is a bug. */
-const NONEXISTENT_PATHS = [
-  ...["/", "/api", "/api/v2/pki/ca", "/api/v1/pki/ca/x/y/z", "/api/v1/tokens/x/y", "/.env"],
-  ...["/%00", "/admin", "/healthz/x", "/openapi.json/x", `/${"a".repeat(10_000)}`],
-  "/api/v3/pki/certificates/issue-certificate/x",
-];
-/** Spellings a router might or might not normalise; any status below 500 is fine. */
-const AMBIGUOUS_PATHS = [
-  ...["//api/v1/tokens", "/API/V1/TOKENS", "/api/v1/tokens/", "/api/v1/pki/ca;jsessionid=1"],
-  ...["/api/v1/pki/ca/.", "/api/v1/./tokens", "/healthz%2F", "/openapi.json%00"],
-];
-
-interface Body extends BodySource {
-  /** A valid body; `unique` keeps fields that must be unique (a profile's slug) apart. */
-  make: (unique: string) => Record<string, unknown>;
-}
-interface Route extends DocRoute {
-  /** The scope the route asks for (found by asking it); null: public, or not known. */
-  scope: string | null;
-  bodies: Body[];
-}
-interface Auth {
-  label: string;
-  /** The harness's own bearer token (null: none from the harness). */
-  token: string | null;
-  header?: string;
-  /** Scopes this credential really has; "admin" means all. */
-  scopes: string[];
-}
-interface FuzzRequest {
-  target: string;
-  method: string;
-  path: string;
-  token: string | null;
-  headers: Record<string, string>;
-  rawBody?: string;
-  /** Why a 2xx would be wrong, or null when the request may legitimately succeed. */
-  malformed: string | null;
-  note: string;
-}
-interface BodyPart {
-  text?: string;
-  headers: Record<string, string>;
-  /** Why the body alone makes a 2xx wrong (null entries: no reason). */
-  reasons: (string | null)[];
-  note: string;
-}
-interface World {
+interface World extends Fixtures {
   rootId: string;
   rootPem: string;
   intermediateId: string;
   intermediatePem: string;
   pendingCsr: string;
   profileId: string;
-  ids: Record<ParamKind, string[]>;
-  auths: Auth[];
-  routes: Route[];
   targets: string[];
 }
 
@@ -167,8 +99,6 @@ let markedMalformed = 0;
 
 const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
 const inFuture = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
-const truncate = (text: string, max: number) =>
-  text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
 const redact = (text: string) => text.replaceAll(h.adminToken, "<admin>");
 
 async function rowCounts(): Promise<Record<Counted, number>> {
@@ -187,7 +117,7 @@ function heapUsed(): number {
 }
 
 /** Valid bodies of the routes whose real inputs a schema cannot guess (PEMs, IDs, policies). */
-function knownBodies(world: Omit<World, "routes" | "targets" | "auths">) {
+function knownBodies(world: Omit<World, "routes" | "targets" | "auths" | "adminToken">) {
   const { rootPem, intermediateId, intermediatePem, pendingCsr, profileId } = world;
   const leaf = { profileId, commonName: "fuzz.example.test", ttl: "7d" };
   const bodies: Record<string, ((unique: string) => Record<string, unknown>)[]> = {
@@ -241,7 +171,7 @@ function knownBodies(world: Omit<World, "routes" | "targets" | "auths">) {
 /** The routes of the document, each with its scope (asked of the app) and valid bodies. */
 async function describeRoutes(
   doc: OpenApiDoc,
-  world: Omit<World, "routes" | "targets" | "auths">,
+  world: Omit<World, "routes" | "targets" | "auths" | "adminToken">,
   probes: string[],
 ): Promise<Route[]> {
   const known = knownBodies(world);
@@ -411,305 +341,7 @@ async function setUpWorld(): Promise<World> {
     bad("revoked token", `Bearer ${revoked.body.value}`),
   ];
   const targets = [...routes.map(routeKey), WRONG_METHOD, UNKNOWN_ROUTE];
-  return { ...base, auths, routes, targets };
-}
-
-/** A request with a readable, token-free description for fast-check's counterexamples. */
-function request(fields: FuzzRequest): FuzzRequest {
-  return Object.assign(fields, { [fc.toStringMethod]: () => describeRequest(fields) });
-}
-
-function describeRequest(req: FuzzRequest): string {
-  const headers = { ...req.headers };
-  if (headers.authorization) headers.authorization = redact(headers.authorization);
-  const auth =
-    req.token === null ? "" : req.token === h.adminToken ? " token=<admin>" : " token=<scoped>";
-  const body =
-    req.rawBody === undefined ? "" : ` body=${JSON.stringify(truncate(redact(req.rawBody), 200))}`;
-  return `${req.method} ${truncate(req.path, 160)} [${req.note}]${auth} headers=${truncate(JSON.stringify(headers), 200)}${body}`;
-}
-
-/** Whether the credential is refused on the route; null when that cannot be known. */
-function refused(auth: Auth, route: Route): boolean | null {
-  if (!route.secured) return false;
-  if (auth.scopes.length === 0) return true;
-  if (auth.scopes.includes("admin")) return false;
-  return route.scope === null ? null : !auth.scopes.includes(route.scope);
-}
-
-/** The arbitraries of one round: a request for every target. */
-function roundArbitrary(world: World): fc.Arbitrary<(FuzzRequest | undefined)[]> {
-  const [admin] = world.auths;
-  if (!admin) throw new Error("no credentials");
-  const auth = fc.oneof(
-    { withCrossShrink: true },
-    { weight: 65, arbitrary: fc.constant(admin) },
-    { weight: 35, arbitrary: fc.constantFrom(...world.auths) },
-  );
-  const everyId = Object.values(world.ids).flat();
-  const segment = (name: string, wellFormed: boolean) => {
-    const kind = PARAM_KINDS[name];
-    const real = kind ? world.ids[kind] : [];
-    const part = (note: string, junk: boolean) => (segment: string) => ({ segment, junk, note });
-    if (wellFormed && real.length > 0) return fc.constantFrom(...real).map(part("real id", false));
-    return fc.oneof(
-      { withCrossShrink: true },
-      ...(real.length > 0
-        ? [{ weight: 40, arbitrary: fc.constantFrom(...real).map(part("real id", false)) }]
-        : []),
-      // Junk is known to name nothing only where we know what the real values are.
-      { weight: 48, arbitrary: junkSegment.map(part("junk id", kind !== undefined)) },
-      {
-        weight: 6,
-        arbitrary: fc.constantFrom(...TRAVERSAL_SEGMENTS).map(part("dot segment", false)),
-      },
-      {
-        weight: 6,
-        arbitrary: fc
-          .constantFrom(...everyId)
-          .map((id) => part("other/upper-cased id", false)(id.toUpperCase())),
-      },
-    );
-  };
-  const filled = (template: string, wellFormed = false) => {
-    const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "");
-    return fc.tuple(...names.map((name) => segment(name, wellFormed))).map((parts) => {
-      let i = 0;
-      const path = template.replace(/\{\w+\}/g, () => parts[i++]?.segment ?? "x");
-      return { path, junk: parts.some((p) => p.junk), note: parts.map((p) => p.note).join(", ") };
-    });
-  };
-  const queryValue = fc.oneof(fc.constantFrom(...QUERY_VALUES), hostileString);
-  const pair = (name: string, value: string) =>
-    `${encodeURIComponent(name)}=${encodeSegment(value)}`;
-  /** One declared parameter with an odd value: the others stay valid, so it reaches the verb. */
-  const oneParameter = (names: string[]) =>
-    names.length === 0
-      ? fc.constant("")
-      : fc.tuple(fc.constantFrom(...names), queryValue).map(([n, v]) => `?${pair(n, v)}`);
-  const query = (names: string[]) => {
-    if (names.length === 0) return sometimes(15, fc.constantFrom(...QUERIES), "");
-    const declared = fc
-      .subarray(names, { minLength: 1 })
-      .chain((chosen) =>
-        fc
-          .tuple(...chosen.map(() => queryValue))
-          .map((values) => `?${chosen.map((n, i) => pair(n, values[i] ?? "")).join("&")}`),
-      );
-    return fc.oneof(
-      { withCrossShrink: true },
-      { weight: 43, arbitrary: fc.constant("") },
-      { weight: 50, arbitrary: declared },
-      { weight: 7, arbitrary: fc.constantFrom(...QUERIES) },
-    );
-  };
-  /** Odd Accept, idempotency keys, request IDs and junk, each only when fetch can send it. */
-  const extras = (idempotencyPercent: number) =>
-    fc
-      .record({
-        accept: sometimes(30, fc.constantFrom(...ACCEPTS), undefined),
-        "idempotency-key": sometimes(
-          idempotencyPercent,
-          fc.oneof(fc.uuid(), fc.constantFrom(...IDEMPOTENCY_KEYS)),
-          undefined,
-        ),
-        "x-request-id": sometimes(10, fc.constantFrom(...REQUEST_IDS), undefined),
-        junk: sometimes(10, fc.constantFrom(...JUNK_HEADERS), {}),
-      })
-      .map(({ junk, ...named }) => {
-        const headers: Record<string, string> = { ...junk };
-        for (const [name, value] of Object.entries(named))
-          if (value !== undefined) headers[name] = value;
-        return Object.fromEntries(
-          Object.entries(headers).filter(([, v]) => isSendableHeaderValue(v)),
-        );
-      });
-  /** The Content-Type of a JSON body, and why it is refused, if it is. */
-  const contentType = fc.oneof(
-    { withCrossShrink: true },
-    {
-      weight: 60,
-      arbitrary: fc.constant({
-        type: "application/json" as string | undefined,
-        refused: null as string | null,
-      }),
-    },
-    {
-      weight: 20,
-      arbitrary: fc.constantFrom(...CONTENT_TYPES_JSON).map((type) => ({ type, refused: null })),
-    },
-    {
-      weight: 12,
-      arbitrary: fc
-        .constantFrom(...CONTENT_TYPES_WRONG)
-        .map((type) => ({ type, refused: "wrong Content-Type" })),
-    },
-    // fetch labels a string body text/plain when no type is given: still not JSON.
-    { weight: 8, arbitrary: fc.constant({ type: undefined, refused: "no Content-Type" }) },
-  );
-  const junkJson = sometimes(
-    50,
-    jsonValue.map((v) => JSON.stringify(v)),
-    undefined,
-  );
-  const withAuth = (a: Auth, headers: Record<string, string>) =>
-    a.header === undefined ? headers : { ...headers, authorization: a.header };
-
-  const jsonText = jsonValue.map((v) => JSON.stringify(v));
-  const part = (
-    text: string | undefined,
-    type: string | undefined,
-    note: string,
-    reasons: (string | null)[] = [],
-  ): BodyPart => ({
-    text,
-    headers: text === undefined || type === undefined ? {} : { "content-type": type },
-    reasons,
-    note,
-  });
-  /** A JSON route's body (fuzzed and typed), raw bytes for a non-JSON one, else rarely junk. */
-  const bodyFor = (route: Route, wellFormed: boolean): fc.Arbitrary<BodyPart> => {
-    if (route.bodies.length > 0) {
-      const kind = wellFormed ? "values" : "any";
-      return fc
-        .tuple(
-          fc.oneof(...route.bodies.map((b) => fuzzBody(b, kind))),
-          wellFormed ? fc.constant({ type: "application/json", refused: null }) : contentType,
-        )
-        .map(([b, ct]) => part(b.text, ct.type, b.note, [b.malformed, ct.refused]));
-    }
-    if (route.rawBodyType) {
-      const type = sometimes(20, fc.constantFrom(...CONTENT_TYPES_WRONG), route.rawBodyType);
-      const bytes = fc.oneof(
-        { weight: 7, arbitrary: binaryBody },
-        { weight: 3, arbitrary: jsonText },
-      );
-      return fc.tuple(bytes, type).map(([text, t]) => part(text, t, "raw bytes"));
-    }
-    if (route.method === "GET") return fc.constant(part(undefined, undefined, "no body"));
-    return sometimes(20, jsonText, undefined).map((text) =>
-      part(text, "application/json", "junk body"),
-    );
-  };
-
-  /**
-   * Three in five requests are well-formed (a credential the route accepts, real IDs, JSON) with
-   * only values damaged, so the handler runs, not just the validator; the rest damage anything.
-   */
-  const forRoute = (route: Route, wellFormed: boolean) => {
-    const accepted = world.auths.filter((a) => refused(a, route) === false);
-    return fc
-      .record({
-        auth: wellFormed ? fc.constantFrom(...accepted) : auth,
-        path: filled(route.template, wellFormed),
-        query: wellFormed ? sometimes(40, oneParameter(route.query), "") : query(route.query),
-        head: route.method === "GET" ? sometimes(3, fc.constant(true), false) : fc.constant(false),
-        body: bodyFor(route, wellFormed),
-        extras: extras(route.idempotent ? 50 : 5),
-      })
-      .map((p) => {
-        const reasons = [
-          refused(p.auth, route) ? `auth ${p.auth.label}` : null,
-          p.path.junk ? "no such resource" : null,
-          ...p.body.reasons,
-        ].filter((r): r is string => r !== null);
-        return request({
-          target: routeKey(route),
-          method: p.head ? "HEAD" : route.method,
-          path: p.path.path + p.query,
-          token: p.auth.token,
-          headers: withAuth(p.auth, { ...p.extras, ...p.body.headers }),
-          rawBody: p.body.text,
-          malformed: reasons.length > 0 ? reasons.join(", ") : null,
-          note: [`auth: ${p.auth.label}`, p.path.note, p.body.note].filter(Boolean).join("; "),
-        });
-      });
-  };
-
-  const wrongMethod = fc.constantFrom(...world.routes).chain((route) => {
-    const registered = world.routes
-      .filter((r) => r.template === route.template)
-      .map((r) => r.method);
-    // HEAD is answered by the GET handler; fetch leaves "patch" lower-case, and routers match
-    // methods case-sensitively.
-    const wrong = METHODS.filter(
-      (m) => !registered.includes(m) && !(m === "HEAD" && registered.includes("GET")),
-    );
-    if (!registered.includes("PATCH")) wrong.push("patch");
-    const valid = route.bodies[0]?.valid.map((b) => JSON.stringify(b));
-    return fc
-      .record({
-        auth,
-        method: fc.constantFrom(...wrong),
-        path: filled(route.template),
-        body: sometimes(50, valid ?? jsonValue.map((v) => JSON.stringify(v)), undefined),
-        extras: extras(5),
-      })
-      .map((p) => {
-        const hasBody = !["GET", "HEAD"].includes(p.method) && p.body !== undefined;
-        return request({
-          target: WRONG_METHOD,
-          method: p.method,
-          path: p.path.path,
-          token: p.auth.token,
-          headers: withAuth(p.auth, {
-            ...p.extras,
-            ...(hasBody ? { "content-type": "application/json" } : {}),
-          }),
-          rawBody: hasBody ? p.body : undefined,
-          malformed: "method not served on this path",
-          note: `auth: ${p.auth.label}; ${p.path.note}`,
-        });
-      });
-  });
-  const unknownRoute = fc
-    .record({
-      auth,
-      method: fc.constantFrom(...METHODS),
-      path: fc.oneof(
-        {
-          weight: 6,
-          arbitrary: fc
-            .constantFrom(...NONEXISTENT_PATHS)
-            .map((path) => ({ path, malformed: "no such route" as string | null })),
-        },
-        {
-          weight: 4,
-          arbitrary: fc.constantFrom(...AMBIGUOUS_PATHS).map((path) => ({ path, malformed: null })),
-        },
-      ),
-      query: query([]),
-      body: junkJson,
-      extras: extras(5),
-    })
-    .map((p) => {
-      const hasBody = !["GET", "HEAD"].includes(p.method) && p.body !== undefined;
-      return request({
-        target: UNKNOWN_ROUTE,
-        method: p.method,
-        path: p.path.path + p.query,
-        token: p.auth.token,
-        headers: withAuth(p.auth, {
-          ...p.extras,
-          ...(hasBody ? { "content-type": "application/json" } : {}),
-        }),
-        rawBody: hasBody ? p.body : undefined,
-        malformed: p.path.malformed,
-        note: `auth: ${p.auth.label}`,
-      });
-    });
-  const perTarget = [
-    ...world.routes.map((r) =>
-      fc.oneof(
-        { withCrossShrink: true },
-        { weight: 3, arbitrary: forRoute(r, true) },
-        { weight: 2, arbitrary: forRoute(r, false) },
-      ),
-    ),
-    wrongMethod,
-    unknownRoute,
-  ];
-  return fc.tuple(...perTarget.map((arb) => new Droppable(arb)));
+  return { ...base, adminToken: admin, auths, routes, targets };
 }
 
 /** The hand-made cases: a sweep of every body field, deep JSON, bodies near 1 MiB. */
@@ -727,16 +359,19 @@ function specialRequests(world: World): FuzzRequest[] {
     note: string,
     query = "",
   ) =>
-    request({
-      target: routeKey(route),
-      method: route.method,
-      path: realPath(route.template) + query,
-      token: h.adminToken,
-      headers: rawBody === undefined ? {} : json,
-      rawBody,
-      malformed,
-      note,
-    });
+    request(
+      {
+        target: routeKey(route),
+        method: route.method,
+        path: realPath(route.template) + query,
+        token: h.adminToken,
+        headers: rawBody === undefined ? {} : json,
+        rawBody,
+        malformed,
+        note,
+      },
+      h.adminToken,
+    );
   const sweep: FuzzRequest[] = [];
   const heavy: FuzzRequest[] = [];
   let unique = 0;
@@ -875,17 +510,17 @@ async function send(req: FuzzRequest): Promise<string | null> {
   try {
     outcome = await Promise.race([answer, timeout]);
   } catch (error) {
-    return `${describeRequest(req)} -> threw ${String(error)}`;
+    return `${describeRequest(req, h.adminToken)} -> threw ${String(error)}`;
   } finally {
     clearTimeout(timer);
   }
   if (outcome === "timeout")
-    return `${describeRequest(req)} -> no answer in ${REQUEST_TIMEOUT_MS} ms`;
+    return `${describeRequest(req, h.adminToken)} -> no answer in ${REQUEST_TIMEOUT_MS} ms`;
   const { status, headers, body, text } = outcome;
   count(statuses, status);
   if (reachedHandler(req.path, status, body)) count(handlerHits, req.target);
   const ms = Math.round(performance.now() - started);
-  const summary = `${describeRequest(req)} -> ${status} in ${ms} ms: ${truncate(redact(text), 400)}`;
+  const summary = `${describeRequest(req, h.adminToken)} -> ${status} in ${ms} ms: ${truncate(redact(text), 400)}`;
   if (status >= 500) return `5xx: ${summary}`;
   if (status >= 200 && status < 300)
     return req.malformed ? `2xx for malformed input (${req.malformed}): ${summary}` : null;
