@@ -257,66 +257,63 @@ export function fuzzBody(source: BodySource, kind: "values" | "any"): fc.Arbitra
     const notObject = "body is not an object";
     const valid = fc.constant(body(JSON.stringify(base), null, "valid body"));
 
-    const wholeBody: fc.WeightedArbitrary<FuzzBody>[] = [
-      {
-        weight: 8,
-        arbitrary: jsonValue.map((v) => {
+    const wholeBody: [number, fc.Arbitrary<FuzzBody>][] = [
+      [
+        8,
+        jsonValue.map((v) => {
           const isObject = jsonType(v) === "object";
           return body(JSON.stringify(v), isObject ? null : notObject, `random ${jsonType(v)}`);
         }),
-      },
-      {
-        weight: 4,
-        arbitrary: fc
+      ],
+      [
+        4,
+        fc
           .constantFrom("null", "[]", "0", '"text"', "true", JSON.stringify([base]))
           .map((text) => body(text, notObject, "non-object body")),
-      },
-      {
-        weight: 10,
-        arbitrary: fc
+      ],
+      [
+        10,
+        fc
           .oneof(fc.constantFrom(...BROKEN_JSON), corrupted(JSON.stringify(base)))
           // A stray character can land inside a string and leave the JSON valid.
           .map((text) => body(text, parses(text) ? null : broken, "broken JSON")),
-      },
-      {
-        weight: 5,
-        arbitrary: fc.constantFrom("", " ", "\n").map((text) => body(text, broken, "empty body")),
-      },
+      ],
+      [5, fc.constantFrom("", " ", "\n").map((text) => body(text, broken, "empty body"))],
     ];
     if (keys.length === 0) {
-      return kind === "values" ? valid : fc.oneof({ withCrossShrink: true }, valid, ...wholeBody);
+      return kind === "values" ? valid : weighted([1, valid], ...wholeBody);
     }
 
-    const field: fc.WeightedArbitrary<FuzzBody>[] = [
-      {
-        weight: 8,
-        arbitrary: key.map((k) => {
+    const field: [number, fc.Arbitrary<FuzzBody>][] = [
+      [
+        8,
+        key.map((k) => {
           const { [k]: _dropped, ...rest } = base;
           return body(JSON.stringify(rest), null, `dropped ${k}`);
         }),
-      },
-      {
+      ],
+      [
         // JSON.parse keeps the last duplicate: first the random value wins, then the real one.
-        weight: 6,
-        arbitrary: fc.tuple(key, jsonValue, fc.boolean()).map(([k, v, last]) => {
+        6,
+        fc.tuple(key, jsonValue, fc.boolean()).map(([k, v, last]) => {
           const junk = JSON.stringify(v);
           const text = last
             ? withMember(base, k, junk)
             : `{${JSON.stringify(k)}:${junk},${JSON.stringify(base).slice(1)}`;
           return body(text, null, `duplicated ${k} (junk ${last ? "last" : "first"})`);
         }),
-      },
-      {
-        weight: 12,
-        arbitrary: key.chain((k) =>
+      ],
+      [
+        12,
+        key.chain((k) =>
           otherTypeThan(base[k]).map((v) =>
             body(setTo(k, v), source.typed(k) ? `${k} retyped` : null, `retyped ${k}`),
           ),
         ),
-      },
-      {
-        weight: 10,
-        arbitrary: fc.tuple(fc.constantFrom(...UNKNOWN_KEYS), jsonValue).map(([k, v]) => {
+      ],
+      [
+        10,
+        fc.tuple(fc.constantFrom(...UNKNOWN_KEYS), jsonValue).map(([k, v]) => {
           const note = `unknown key ${JSON.stringify(k.slice(0, 20))}`;
           return body(
             withMember(base, k, JSON.stringify(v)),
@@ -324,39 +321,37 @@ export function fuzzBody(source: BodySource, kind: "values" | "any"): fc.Arbitra
             note,
           );
         }),
-      },
-      {
-        weight: 10,
-        arbitrary: fc
+      ],
+      [
+        10,
+        fc
           .tuple(stringKeys.length > 0 ? fc.constantFrom(...stringKeys) : key, hostileString)
           .map(([k, s]) => body(setTo(k, s), null, `odd string in ${k}`)),
-      },
-      {
-        weight: 3,
-        arbitrary: (pemKeys.length > 0 ? fc.constantFrom(...pemKeys) : key).chain((k) =>
+      ],
+      [
+        3,
+        (pemKeys.length > 0 ? fc.constantFrom(...pemKeys) : key).chain((k) =>
           fc
             .constantFrom(...damagedPems(String(base[k])))
             .map((pem) => body(setTo(k, pem), null, `damaged PEM in ${k}`)),
         ),
-      },
-      {
-        weight: 3,
-        arbitrary: fc
-          .tuple(key, jsonValue)
-          .map(([k, v]) => body(setTo(k, v), null, `random value in ${k}`)),
-      },
-      {
+      ],
+      [
+        3,
+        fc.tuple(key, jsonValue).map(([k, v]) => body(setTo(k, v), null, `random value in ${k}`)),
+      ],
+      [
         // The right keys, every value of another JSON type than the schema's.
-        weight: 7,
-        arbitrary: fc.tuple(...keys.map((k) => otherTypeThan(base[k]))).map((values) => {
+        7,
+        fc.tuple(...keys.map((k) => otherTypeThan(base[k]))).map((values) => {
           const retyped = Object.fromEntries(keys.map((k, i) => [k, values[i]]));
           const malformed = keys.some(source.typed) ? "every field retyped" : null;
           return body(JSON.stringify(retyped), malformed, "right keys, wrong types");
         }),
-      },
-      {
-        weight: 8,
-        arbitrary: fc
+      ],
+      [
+        8,
+        fc
           .tuple(
             key,
             fc.integer({ min: 20, max: 300 }),
@@ -365,21 +360,15 @@ export function fuzzBody(source: BodySource, kind: "values" | "any"): fc.Arbitra
           .map(([k, depth, kind]) =>
             body(withMember(base, k, deepJson(kind, depth)), null, `${k} nested ${depth} deep`),
           ),
-      },
+      ],
     ];
     const [dropped, duplicated, retyped, unknownKey, oddString, damagedPem, ...shape] = field;
     const values = [dropped, duplicated, oddString, damagedPem].filter((a) => a !== undefined);
     if (kind === "values") {
-      return fc.oneof({ withCrossShrink: true }, { weight: 40, arbitrary: valid }, ...values);
+      return weighted([40, valid], ...values);
     }
     const damaged = [retyped, unknownKey, ...shape].filter((a) => a !== undefined);
-    return fc.oneof(
-      { withCrossShrink: true },
-      { weight: 6, arbitrary: valid },
-      ...values,
-      ...damaged,
-      ...wholeBody,
-    );
+    return weighted([6, valid], ...values, ...damaged, ...wholeBody);
   });
 }
 
