@@ -1,6 +1,6 @@
 import "reflect-metadata";
-import { exitOnStartupError, startRuntime } from "@certq/core";
-import { startWorker } from "@certq/worker";
+import { exitOnStartupError, startRuntime, startWorker } from "@certq/core";
+
 import { startApiServer } from "./server";
 
 // `npm start`: the API and one worker in one process, for a laptop or a small install.

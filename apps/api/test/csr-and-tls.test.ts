@@ -1,9 +1,9 @@
 import { connect, createServer, type Server } from "node:tls";
+import { openssl, scratchDir } from "@certq/core/testing";
 import { opensslCsr } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;

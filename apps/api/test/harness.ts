@@ -6,6 +6,7 @@ import {
   createCaSignerCache,
   createIssuanceClient,
   createIssuanceQueue,
+  createIssuanceWorker,
   createMaintenanceQueue,
   createOutboundClient,
   createOutboundPolicy,
@@ -13,26 +14,23 @@ import {
   createSharedLookups,
   createTokenCache,
   createWebhookQueue,
+  createWebhookWorker,
+  createWorkerMetrics,
   enqueueCrlRebuild,
   enqueueWebhook,
   ensureAdminToken,
   type HsmToken,
   type IssuanceClient,
   type IssuanceQueue,
+  type IssuanceWorker,
   type LookupAll,
   type MaintenanceQueue,
   type ServiceContext,
+  startMaintenance,
   type WebhookQueue,
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { createKeyRing, type KeyRing } from "@certq/pki";
-import {
-  createIssuanceWorker,
-  createWebhookWorker,
-  createWorkerMetrics,
-  type IssuanceWorker,
-  startMaintenance,
-} from "@certq/worker";
 import { sql } from "drizzle-orm";
 import { createApp } from "../src/app";
 import { createApiMetrics } from "../src/metrics";

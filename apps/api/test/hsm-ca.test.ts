@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createRedis, type HsmToken, MAINTENANCE_QUEUE, openHsmToken } from "@certq/core";
-import { createSoftHsmToken, type SoftHsmToken } from "@certq/core/testing";
+import { createSoftHsmToken, openssl, type SoftHsmToken, scratchDir } from "@certq/core/testing";
 import { certificateAuthorities, certificates } from "@certq/db";
 import { KEY_ALGORITHMS, openPrivateKey, parseCertificate } from "@certq/pki";
 import { serve } from "@hono/node-server";
@@ -10,7 +10,6 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness, TEST_REDIS } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 interface CaBody {
   certificateAuthority: { id: string; status: string; keyStorage: string; keyAlgorithm: string };

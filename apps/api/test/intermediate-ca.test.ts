@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { openssl, scratchDir } from "@certq/core/testing";
 import { type OpensslRoot, opensslCsr, opensslRoot } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 interface CaBody {
   certificateAuthority: { id: string; status: string };

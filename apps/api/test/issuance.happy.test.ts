@@ -1,8 +1,8 @@
+import { openssl, scratchDir } from "@certq/core/testing";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "@certq/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;

@@ -15,7 +15,7 @@ interface RequestPage {
   nextCursor: string | null;
 }
 
-import { openssl, scratchDir } from "./openssl";
+import { openssl, scratchDir } from "@certq/core/testing";
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;

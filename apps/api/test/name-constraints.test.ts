@@ -1,10 +1,10 @@
+import { openssl, scratchDir } from "@certq/core/testing";
 import { certificateAuthorities } from "@certq/db";
 import { createCertificate, generateKeyPair, generateSerialNumber } from "@certq/pki";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 interface CaView {
   id: string;

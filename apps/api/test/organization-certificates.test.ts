@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { openssl, scratchDir } from "@certq/core/testing";
 import { certificates } from "@certq/db";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
@@ -9,7 +10,6 @@ import { onError } from "../src/middleware/errors";
 import { openAIErrors } from "../src/middleware/openai-errors";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
 import { type ApiResponse, createHarness, type Harness } from "./harness";
-import { openssl, scratchDir } from "./openssl";
 
 const BASE = "/v1/organization/certificates";
 

@@ -1,39 +1,32 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { serve } from "@hono/node-server";
+import { openssl } from "@certq/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "../../api/test/harness";
-import { openssl } from "../../api/test/openssl";
+import { type CertqProcess, startCertqProcess } from "./certq-process";
 
 const run = promisify(execFile);
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../bin/certq.js");
 
-let h: Harness;
-let server: ReturnType<typeof serve>;
+let certqServer: CertqProcess;
 let url: string;
 let dir: string;
 
 beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker(2);
-  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  certqServer = await startCertqProcess();
+  url = certqServer.url;
   dir = await mkdtemp(path.join(tmpdir(), "certq-cli-"));
 });
 afterAll(async () => {
-  server.close();
-  await h.close();
+  await certqServer?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 /** Runs the CLI as a user would; returns exit code and output. */
-async function certq(args: string[], token = h.adminToken) {
+async function certq(args: string[], token = certqServer.adminToken) {
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
       env: { PATH: process.env.PATH ?? "", CERTQ_URL: url, CERTQ_TOKEN: token },
@@ -109,11 +102,10 @@ describe("certq CLI", () => {
     const { requestId } = JSON.parse(issued.stdout);
 
     const rootFile = path.join(dir, "root.pem");
-    const root = await h.request<{ certificate: string }>(
-      "GET",
-      `/api/v1/pki/ca/${caId}/certificate`,
-    );
-    await import("node:fs/promises").then((fs) => fs.writeFile(rootFile, root.body.certificate));
+    const root = (await (await fetch(`${url}/api/v1/pki/ca/${caId}/certificate`)).json()) as {
+      certificate: string;
+    };
+    await writeFile(rootFile, root.certificate);
     const verify = await openssl([
       "verify",
       "-CAfile",

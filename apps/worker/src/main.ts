@@ -1,6 +1,11 @@
 import "reflect-metadata";
-import { exitOnStartupError, registryMetrics, serveMetrics, startRuntime } from "@certq/core";
-import { startWorker } from "./start-worker";
+import {
+  exitOnStartupError,
+  registryMetrics,
+  serveMetrics,
+  startRuntime,
+  startWorker,
+} from "@certq/core";
 
 const runtime = await startRuntime("certq-worker").catch(exitOnStartupError);
 const worker = await startWorker(runtime).catch(exitOnStartupError);

@@ -1,1 +1,2 @@
+export * from "./openssl";
 export * from "./softhsm";

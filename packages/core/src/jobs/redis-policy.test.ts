@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { warnUnlessNoEviction } from "../src/redis-policy";
+import { warnUnlessNoEviction } from "./redis-policy";
 
 // A private Redis with an evicting policy: the shared one must not be reconfigured.
 let server: ChildProcess;

@@ -1,5 +1,5 @@
 import type { Logger } from "@certq/config";
-import type { RedisClient } from "@certq/core";
+import type { RedisClient } from "../runtime/redis";
 
 /**
  * Runs `task` every `intervalMs` in at most one process at a time across all workers: each

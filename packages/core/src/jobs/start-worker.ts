@@ -1,16 +1,13 @@
-import {
-  createIssuanceQueue,
-  createKeyPool,
-  createRedis,
-  createWebhookQueue,
-  enqueueWebhook,
-  type Runtime,
-} from "@certq/core";
+import { createKeyPool } from "../issuance/key-pool";
+import { createIssuanceQueue } from "../queue/issuance-queue";
+import { createWebhookQueue, enqueueWebhook } from "../queue/webhook-queue";
+import { createRedis } from "../runtime/redis";
+import type { Runtime } from "../runtime/start-runtime";
 import { createIssuanceWorker } from "./issuance-worker";
 import { startMaintenance } from "./maintenance";
-import { createWorkerMetrics, type WorkerMetrics } from "./metrics";
 import { warnUnlessNoEviction } from "./redis-policy";
 import { createWebhookWorker } from "./webhook-worker";
+import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics";
 
 export interface RunningWorker {
   /**

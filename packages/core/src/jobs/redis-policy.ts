@@ -1,6 +1,6 @@
 import type { Logger } from "@certq/config";
-import type { RedisClient } from "@certq/core";
 import { Cluster, type Redis } from "ioredis";
+import type { RedisClient } from "../runtime/redis";
 
 /**
  * BullMQ loses jobs silently when Redis evicts keys; say so loudly at start. On a Cluster

@@ -1,5 +1,7 @@
-import { deliverWebhook, parseJobPayload, type ServiceContext, WEBHOOK_QUEUE } from "@certq/core";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { ServiceContext } from "../context";
+import { parseJobPayload, WEBHOOK_QUEUE } from "../queue/job-catalog";
+import { deliverWebhook } from "../webhooks/deliver-webhook";
 import { isPermanent } from "./is-permanent";
 
 /**

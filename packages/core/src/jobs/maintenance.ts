@@ -1,15 +1,11 @@
-import {
-  createMaintenanceQueue,
-  type IssuanceQueue,
-  MAINTENANCE_QUEUE,
-  parseJobPayload,
-  type RedisClient,
-  rebuildCrl,
-  reconcilePendingRequests,
-  refreshCrls,
-  type ServiceContext,
-} from "@certq/core";
 import { type Job, Worker } from "bullmq";
+import type { ServiceContext } from "../context";
+import { reconcilePendingRequests } from "../issuance/reconcile";
+import type { IssuanceQueue } from "../queue/issuance-queue";
+import { MAINTENANCE_QUEUE, parseJobPayload } from "../queue/job-catalog";
+import { createMaintenanceQueue } from "../queue/maintenance-queue";
+import { rebuildCrl, refreshCrls } from "../revocation/crl";
+import type { RedisClient } from "../runtime/redis";
 import { runExclusivelyEvery } from "./exclusive-timer";
 
 export interface MaintenanceOptions {

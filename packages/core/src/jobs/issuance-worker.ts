@@ -1,17 +1,11 @@
 import { hostname } from "node:os";
-import {
-  createIssuer,
-  failRequest,
-  ISSUANCE_QUEUE,
-  type IssueOutcome,
-  type JobPayload,
-  type KeySource,
-  parseJobPayload,
-  type ServiceContext,
-} from "@certq/core";
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { ServiceContext } from "../context";
+import { createIssuer, failRequest, type IssueOutcome } from "../issuance/issue-request";
+import type { KeySource } from "../issuance/key-pool";
+import { ISSUANCE_QUEUE, type JobPayload, parseJobPayload } from "../queue/job-catalog";
 import { isPermanent } from "./is-permanent";
-import type { WorkerMetrics } from "./metrics";
+import type { WorkerMetrics } from "./worker-metrics";
 
 export interface IssuanceWorkerOptions {
   ctx: ServiceContext;

@@ -1,6 +1,6 @@
-import { DomainError } from "@certq/core";
 import { PkiError } from "@certq/pki";
 import { ZodError } from "zod";
+import { DomainError } from "../errors";
 
 /** Errors that no retry can fix: the request itself, its profile or its CA is the problem. */
 export function isPermanent(error: unknown): boolean {

@@ -1,5 +1,5 @@
-import type { IssueOutcome } from "@certq/core";
 import { Counter, Histogram, Registry } from "prom-client";
+import type { IssueOutcome } from "../issuance/issue-request";
 
 /** The worker's Prometheus metrics, on a registry of its own (no global state). */
 export function createWorkerMetrics(registry = new Registry()) {

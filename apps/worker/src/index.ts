@@ -1,5 +1,0 @@
-export * from "./issuance-worker";
-export * from "./maintenance";
-export * from "./metrics";
-export * from "./start-worker";
-export * from "./webhook-worker";
