@@ -1,4 +1,5 @@
 import {
+  createAcmeDeps,
   createAdmission,
   createIssuanceClient,
   createIssuanceQueue,
@@ -65,13 +66,16 @@ export async function startApiServer(
           host: config.metricsHost,
         })
       : undefined;
+  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const acme = createAcmeDeps({ redis, prefix: config.queuePrefix, issuance, scheduleCrlRebuild });
   const app = createApp({
+    acme,
     metrics,
     metricsRoute: metricsServer === undefined,
     dashboardQueues: [queue, maintenance],
     ctx: runtime.ctx,
     issuance,
-    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
+    scheduleCrlRebuild,
     syncWaitMs: config.syncWaitMs,
     readiness: {
       postgres: () => runtime.ctx.db.execute(sql`select 1`),
@@ -105,6 +109,7 @@ export async function startApiServer(
       await issuance.close();
       await queue.close();
       await maintenance.close();
+      await acme.close();
       redis.disconnect();
       eventsRedis.disconnect();
     },

@@ -2,7 +2,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import {
+  type AcmeDeps,
+  createAcmeDeps,
+  createAcmeResolver,
   createAdmission,
+  createChallengeValidators,
   createCaSignerCache,
   createIssuanceClient,
   createIssuanceQueue,
@@ -25,6 +29,7 @@ import {
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import {
+  createAcmeValidationWorker,
   createIssuanceWorker,
   createWebhookWorker,
   createWorkerMetrics,
@@ -72,6 +77,14 @@ export interface Harness {
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
   startWebhooks(backoffMs: number): Promise<ReturnType<typeof createWebhookWorker>>;
+  /** The ACME server's wiring (nonces, validation queue). */
+  acme: AcmeDeps;
+  /** Starts ACME challenge validation against these ports and DNS server; closed by close(). */
+  startAcmeValidation(options: {
+    http01Port: number;
+    tlsAlpn01Port: number;
+    dnsResolver?: string;
+  }): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -94,6 +107,9 @@ export interface HarnessOptions {
   outboundAllow?: string[];
   /** Stands in for DNS in outbound requests (webhooks). */
   outboundLookup?: LookupAll;
+  /** ACME validation attempts per challenge and the first retry's delay (default 3, 200 ms). */
+  acmeValidationAttempts?: number;
+  acmeValidationBackoffMs?: number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -145,12 +161,22 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   });
   const maintenance = createMaintenanceQueue({ connection: redis, prefix });
   const workerMetrics = createWorkerMetrics();
+  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const acme = createAcmeDeps({
+    redis,
+    prefix,
+    issuance,
+    scheduleCrlRebuild,
+    validationAttempts: options.acmeValidationAttempts ?? 3,
+    validationBackoffMs: options.acmeValidationBackoffMs ?? 200,
+  });
   const app = createApp({
+    acme,
     metrics: createApiMetrics({ queue, include: [workerMetrics.registry] }),
     dashboardQueues: [queue, maintenance],
     ctx,
     issuance,
-    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
+    scheduleCrlRebuild,
     syncWaitMs: options.syncWaitMs ?? 20_000,
     readiness: { postgres: () => db.db.execute(sql`select 1`), redis: () => redis.ping() },
   });
@@ -187,6 +213,23 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return { status: res.status, headers: res.headers, body: parsed as never, text };
     },
     app,
+    acme,
+    async startAcmeValidation(validation) {
+      const connection = createRedis(TEST_REDIS_URL, "worker");
+      const validators = createChallengeValidators({
+        policy: ctx.outbound.policy,
+        resolver: createAcmeResolver(validation.dnsResolver),
+        http01Port: validation.http01Port,
+        tlsAlpn01Port: validation.tlsAlpn01Port,
+      });
+      const worker = createAcmeValidationWorker({ ctx, connection, prefix, validators });
+      await worker.waitUntilReady();
+      closers.push(async () => {
+        await worker.close();
+        await validators.close();
+        connection.disconnect();
+      });
+    },
     async startWebhooks(backoffMs) {
       const connection = createRedis(TEST_REDIS_URL, "worker");
       webhookQueue = createWebhookQueue({ connection, prefix, backoffMs });
@@ -249,6 +292,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       await queue.close();
       await maintenance.obliterate({ force: true }).catch(() => {});
       await maintenance.close();
+      await acme.validationQueue.obliterate({ force: true }).catch(() => {});
+      await acme.close();
       redis.disconnect();
       eventsRedis.disconnect();
       await ctx.outbound.close();

@@ -3,3 +3,4 @@ export * from "./maintenance";
 export * from "./metrics";
 export * from "./start-worker";
 export * from "./webhook-worker";
+export * from "./acme-validation-worker";

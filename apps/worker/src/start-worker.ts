@@ -1,4 +1,6 @@
 import {
+  createAcmeResolver,
+  createChallengeValidators,
   createIssuanceQueue,
   createKeyPool,
   createRedis,
@@ -6,6 +8,7 @@ import {
   enqueueWebhook,
   type Runtime,
 } from "@certq/core";
+import { createAcmeValidationWorker } from "./acme-validation-worker";
 import { createIssuanceWorker } from "./issuance-worker";
 import { startMaintenance } from "./maintenance";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics";
@@ -45,6 +48,19 @@ export async function startWorker(
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   await worker.waitUntilReady();
 
+  const validators = createChallengeValidators({
+    policy: ctx.outbound.policy,
+    resolver: createAcmeResolver(config.acmeDnsResolver),
+    http01Port: config.acmeHttp01Port,
+    tlsAlpn01Port: config.acmeTlsAlpn01Port,
+  });
+  const acmeValidation = createAcmeValidationWorker({
+    ctx,
+    connection,
+    prefix: config.queuePrefix,
+    validators,
+  });
+
   const issuanceQueue = createIssuanceQueue({
     connection,
     prefix: config.queuePrefix,
@@ -82,6 +98,8 @@ export async function startWorker(
       keyPool.stop();
       await maintenance.close();
       await webhooks.close();
+      await acmeValidation.close();
+      await validators.close();
       await webhookQueue.close();
       await issuanceQueue.close();
       connection.disconnect();

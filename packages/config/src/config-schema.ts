@@ -57,6 +57,15 @@ export const configEnvSchema = z.object({
   CERTQ_METRICS_PORT: port.default(0),
   /** Where the metrics listeners (CERTQ_METRICS_PORT, CERTQ_WORKER_METRICS_PORT) bind. */
   CERTQ_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** The DNS server (`host:port`) ACME challenge validation asks; unset, the system's. */
+  CERTQ_ACME_DNS_RESOLVER: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+)(:\d{1,5})?$/, "must be host or host:port, e.g. 127.0.0.1:53")
+    .optional(),
+  /** The port ACME http-01 validation connects to (80, as RFC 8555 says; other ports for tests). */
+  CERTQ_ACME_HTTP01_PORT: port.default(80),
+  /** The port ACME tls-alpn-01 validation connects to (443, as RFC 8737 says). */
+  CERTQ_ACME_TLSALPN01_PORT: port.default(443),
   /** Pre-generated keys each worker keeps ready, e.g. `RSA_2048=20,RSA_3072=4` ("" for none). */
   CERTQ_KEY_POOL: z
     .string()
@@ -95,6 +104,9 @@ export interface Config {
   outboundAllow: string[];
   metricsPort: number;
   metricsHost: string;
+  acmeDnsResolver: string | undefined;
+  acmeHttp01Port: number;
+  acmeTlsAlpn01Port: number;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
 }
@@ -127,6 +139,9 @@ export function toConfig(env: ConfigEnv): Config {
       .filter(Boolean),
     metricsPort: env.CERTQ_METRICS_PORT,
     metricsHost: env.CERTQ_METRICS_HOST,
+    acmeDnsResolver: env.CERTQ_ACME_DNS_RESOLVER,
+    acmeHttp01Port: env.CERTQ_ACME_HTTP01_PORT,
+    acmeTlsAlpn01Port: env.CERTQ_ACME_TLSALPN01_PORT,
     keyPool: Object.fromEntries(
       // "none", not "": an empty variable means unset, which gives the default pool.
       (env.CERTQ_KEY_POOL === "none" ? [] : env.CERTQ_KEY_POOL.split(",")).map((entry) => {

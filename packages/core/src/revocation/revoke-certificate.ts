@@ -1,4 +1,4 @@
-import { certificates } from "@certq/db";
+import { type CertificateRow, certificates } from "@certq/db";
 import { REVOCATION_REASONS, type RevocationReason } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
@@ -33,18 +33,37 @@ export async function revokeCertificate(args: {
 }): Promise<z.infer<typeof revokedSchema>> {
   requireScope(args.principal, "certificates:revoke");
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
-  const revokedAt = args.ctx.now();
-  const [row] = await args.ctx.db
-    .update(certificates)
-    .set({ status: "revoked", revokedAt, revocationReason: args.input.revocationReason })
-    .where(and(eq(certificates.id, certificate.id), eq(certificates.status, "active")))
-    .returning();
-  if (!row) {
+  const revokedAt = await revokeIssuedCertificate({ ...args, certificate, reason: args.input.revocationReason });
+  if (!revokedAt) {
     throw new BadRequestError(
       `Certificate ${certificate.serialNumber} is already revoked`,
       "serialNumber",
     );
   }
+  return {
+    message: "Successfully revoked certificate",
+    serialNumber: certificate.serialNumber,
+    revokedAt: revokedAt.toISOString(),
+  };
+}
+
+/**
+ * Marks a certificate revoked and queues its CA's CRL rebuild; the time, or undefined when
+ * it was revoked already. Callers check who may revoke (a scope, an ACME account or key).
+ */
+export async function revokeIssuedCertificate(args: {
+  ctx: ServiceContext;
+  certificate: Pick<CertificateRow, "id">;
+  reason: RevocationReason;
+  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+}): Promise<Date | undefined> {
+  const revokedAt = args.ctx.now();
+  const [row] = await args.ctx.db
+    .update(certificates)
+    .set({ status: "revoked", revokedAt, revocationReason: args.reason })
+    .where(and(eq(certificates.id, args.certificate.id), eq(certificates.status, "active")))
+    .returning();
+  if (!row) return undefined;
   args.ctx.log.info(
     { serialNumber: row.serialNumber, reason: row.revocationReason },
     "certificate revoked",
@@ -57,9 +76,5 @@ export async function revokeCertificate(args: {
         "CRL rebuild not queued; the periodic refresh will rebuild it",
       ),
     );
-  return {
-    message: "Successfully revoked certificate",
-    serialNumber: row.serialNumber,
-    revokedAt: revokedAt.toISOString(),
-  };
+  return revokedAt;
 }

@@ -5,3 +5,8 @@ export * from "./certificate-requests";
 export * from "./certificate-revocation-lists";
 export * from "./certificates";
 export * from "./uploaded-certificates";
+export * from "./acme-accounts";
+export * from "./acme-authorizations";
+export * from "./acme-challenges";
+export * from "./acme-eab-keys";
+export * from "./acme-orders";
