@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarness, type Harness } from "./harness";
+import { openssl, scratchDir } from "./openssl";
+import { createAcmeProfile, createEabKey, type AcmeProfileSetup, run } from "./acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
+import { freePort, serveHarness } from "./acme/serve";
+
+let h: Harness;
+let dns: TestDnsServer;
+let setup: AcmeProfileSetup;
+let server: Awaited<ReturnType<typeof serveHarness>>;
+let scratch: Awaited<ReturnType<typeof scratchDir>>;
+let http01Port: number;
+let tlsAlpn01Port: number;
+
+beforeAll(async () => {
+  dns = await startDnsServer();
+  h = await createHarness({ outboundAllow: ["127.0.0.0/8"] });
+  server = await serveHarness(h);
+  await h.startWorker(2);
+  http01Port = await freePort();
+  tlsAlpn01Port = await freePort();
+  await h.startAcmeValidation({ http01Port, tlsAlpn01Port, dnsResolver: dns.address });
+  setup = await createAcmeProfile(h, { requireEab: true });
+  scratch = await scratchDir();
+});
+afterAll(async () => {
+  await server?.close();
+  await h?.close();
+  await dns?.close();
+  await scratch?.cleanup();
+});
+
+async function lego(args: string[], dir: string) {
+  try {
+    return await run("lego", ["--server", setup.directoryUrl, "--path", dir, "--accept-tos", "--email", "ops@example.test", ...args], {
+      env: { ...process.env, LEGO_DISABLE_CNAME_SUPPORT: "true" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`lego failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+}
+
+async function verifyChain(file: string) {
+  const root = await scratch.write("root.pem", setup.rootPem);
+  const verified = await openssl(["verify", "-CAfile", root, "-untrusted", file, file]);
+  expect(verified.code, `${verified.stdout}${verified.stderr}`).toBe(0);
+}
+
+describe("lego", () => {
+  it("registers with EAB, completes http-01, gets a certificate openssl verifies", async () => {
+    const eab = await createEabKey(h, setup.profileId);
+    const dir = path.join(scratch.dir, "lego-http");
+    await lego(["--eab", "--kid", eab.kid, "--hmac", eab.hmacKey, "--http", "--http.port", `127.0.0.1:${http01Port}`, "-d", "www.example.test", "run"], dir);
+    const cert = path.join(dir, "certificates", "www.example.test.crt");
+    await verifyChain(cert);
+    const text = await openssl(["x509", "-in", cert, "-noout", "-ext", "subjectAltName"]);
+    expect(text.stdout).toContain("DNS:www.example.test");
+    expect((await readFile(cert, "utf8")).length).toBeGreaterThan(0);
+  });
+});
