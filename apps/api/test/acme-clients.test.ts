@@ -27,6 +27,7 @@ beforeAll(async () => {
   scratch = await scratchDir();
 });
 afterAll(async () => {
+  if (process.env.ACME_DEBUG) console.log(h.logs.filter((l) => /ACME|challenge|error/i.test(l)).join(""));
   await server?.close();
   await h?.close();
   await dns?.close();
@@ -37,6 +38,7 @@ async function lego(args: string[], dir: string) {
   try {
     return await run("lego", ["--server", setup.directoryUrl, "--path", dir, "--accept-tos", "--email", "ops@example.test", ...args], {
       env: { ...process.env, LEGO_DISABLE_CNAME_SUPPORT: "true" },
+      timeout: 40_000,
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
@@ -61,5 +63,29 @@ describe("lego", () => {
     const text = await openssl(["x509", "-in", cert, "-noout", "-ext", "subjectAltName"]);
     expect(text.stdout).toContain("DNS:www.example.test");
     expect((await readFile(cert, "utf8")).length).toBeGreaterThan(0);
+  });
+
+  it("completes tls-alpn-01, renews, then revokes: OCSP answers revoked", async () => {
+    const eab = await createEabKey(h, setup.profileId);
+    const dir = path.join(scratch.dir, "lego-tls");
+    const common = ["--eab", "--kid", eab.kid, "--hmac", eab.hmacKey, "--tls", "--tls.port", `127.0.0.1:${tlsAlpn01Port}`, "-d", "tls.example.test"];
+    await lego([...common, "run"], dir);
+    const cert = path.join(dir, "certificates", "tls.example.test.crt");
+    await verifyChain(cert);
+    const first = (await openssl(["x509", "-in", cert, "-noout", "-serial"])).stdout;
+
+    await lego([...common, "renew", "--days", "365", "--no-random-sleep"], dir);
+    await verifyChain(cert);
+    const renewed = (await openssl(["x509", "-in", cert, "-noout", "-serial"])).stdout;
+    expect(renewed).not.toBe(first);
+
+    const kept = await scratch.write("tls-renewed.pem", await readFile(cert, "utf8"));
+    await lego([...common, "revoke", "--reason", "4"], dir);
+    // The existing revocation path answers for it: OCSP says revoked, with lego's reason.
+    const root = await scratch.write("root.pem", setup.rootPem);
+    const ocsp = await openssl(["ocsp", "-issuer", root, "-CAfile", root, "-url", `${server.url}/ocsp`, "-cert", kept]);
+    expect(ocsp.stdout + ocsp.stderr).toMatch(/Response verify OK/);
+    expect(ocsp.stdout).toMatch(/: revoked/);
+    expect(ocsp.stdout).toMatch(/Reason: superseded/);
   });
 });
