@@ -47,6 +47,26 @@ async function lego(args: string[], dir: string) {
   }
 }
 
+async function certbot(args: string[], dir: string) {
+  try {
+    return await run(
+      "certbot",
+      [
+        ...args,
+        "--server", setup.directoryUrl,
+        "--config-dir", path.join(dir, "config"),
+        "--work-dir", path.join(dir, "work"),
+        "--logs-dir", path.join(dir, "logs"),
+        "--non-interactive", "--agree-tos", "-m", "ops@example.test",
+      ],
+      { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`certbot failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+  }
+}
+
 async function verifyChain(file: string) {
   const root = await scratch.write("root.pem", setup.rootPem);
   const verified = await openssl(["verify", "-CAfile", root, "-untrusted", file, file]);
@@ -88,4 +108,28 @@ describe("lego", () => {
     expect(ocsp.stdout).toMatch(/: revoked/);
     expect(ocsp.stdout).toMatch(/Reason: superseded/);
   });
+});
+
+describe("certbot", () => {
+  it("registers with EAB, completes http-01 standalone, renews and revokes", async () => {
+    const eab = await createEabKey(h, setup.profileId);
+    const dir = path.join(scratch.dir, "certbot");
+    const standalone = ["--standalone", "--http-01-port", String(http01Port), "--http-01-address", "127.0.0.1"];
+    await certbot(["certonly", ...standalone, "--eab-kid", eab.kid, "--eab-hmac-key", eab.hmacKey, "-d", "certbot.example.test"], dir);
+    const live = path.join(dir, "config", "live", "certbot.example.test");
+    await verifyChain(path.join(live, "fullchain.pem"));
+    const first = (await openssl(["x509", "-in", path.join(live, "cert.pem"), "-noout", "-serial"])).stdout;
+
+    await certbot(["renew", "--force-renewal", "--no-random-sleep-on-renew", ...standalone], dir);
+    const renewedFile = path.join(live, "cert.pem");
+    await verifyChain(path.join(live, "fullchain.pem"));
+    const renewed = (await openssl(["x509", "-in", renewedFile, "-noout", "-serial"])).stdout;
+    expect(renewed).not.toBe(first);
+
+    await certbot(["revoke", "--cert-path", renewedFile, "--reason", "cessationofoperation", "--no-delete-after-revoke"], dir);
+    const root = await scratch.write("root.pem", setup.rootPem);
+    const ocsp = await openssl(["ocsp", "-issuer", root, "-CAfile", root, "-url", `${server.url}/ocsp`, "-cert", renewedFile]);
+    expect(ocsp.stdout).toMatch(/: revoked/);
+    expect(ocsp.stdout).toMatch(/Reason: cessationOfOperation/);
+  }, 240_000);
 });
