@@ -1,13 +1,25 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { sql } from "drizzle-orm";
+import { exportJWK, FlattenedSign, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AcmeProfileSetup,
+  appFetch,
+  createAcmeProfile,
+  createEabKey,
+  pollUntil,
+} from "./acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
+import {
+  externalAccountBinding,
+  JwsClient,
+  newSigningKey,
+  type SigningKey,
+  signJws,
+} from "./acme/jws-client";
 import { createHarness, type Harness } from "./harness";
 import { openssl, scratchDir } from "./openssl";
-import { appFetch, createAcmeProfile, createEabKey, type AcmeProfileSetup, pollUntil } from "./acme/acme-setup";
-import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
-import { exportJWK, FlattenedSign, importPKCS8 } from "jose";
-import { sql } from "drizzle-orm";
-import { externalAccountBinding, JwsClient, newSigningKey, signJws, type SigningKey } from "./acme/jws-client";
 
 let h: Harness;
 let dns: TestDnsServer;
@@ -31,12 +43,29 @@ afterAll(async () => {
 /** A CSR (DER, base64url) for these names with a fresh P-256 key; the key's PEM path too. */
 async function makeCsr(names: string[], name = "csr") {
   const key = scratch.file(`${name}.key`);
-  await openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key]);
+  await openssl([
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-out",
+    key,
+  ]);
   const der = scratch.file(`${name}.der`);
   const result = await openssl([
-    "req", "-new", "-key", key, "-subj", `/CN=${names[0]}`,
-    "-addext", `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
-    "-outform", "DER", "-out", der,
+    "req",
+    "-new",
+    "-key",
+    key,
+    "-subj",
+    `/CN=${names[0]}`,
+    "-addext",
+    `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
+    "-outform",
+    "DER",
+    "-out",
+    der,
   ]);
   expect(result.code, result.stderr).toBe(0);
   return { csr: (await readFile(der)).toString("base64url"), keyFile: key };
@@ -68,10 +97,9 @@ describe("ACME dns-01 through a JWS client", () => {
     const challenge = authz.body.challenges.find((c) => c.type === "dns-01");
     expect(challenge, authz.text).toBeDefined();
     const keyAuthorization = `${challenge?.token}.${await client.thumbprint()}`;
-    dns.setTxt(
-      "_acme-challenge.dns01.example.test",
-      [createHash("sha256").update(keyAuthorization).digest("base64url")],
-    );
+    dns.setTxt("_acme-challenge.dns01.example.test", [
+      createHash("sha256").update(keyAuthorization).digest("base64url"),
+    ]);
     const answered = await client.post(challenge?.url as string, {});
     expect(answered.status, answered.text).toBe(200);
     expect(answered.headers.get("link")).toContain('rel="up"');
@@ -95,7 +123,8 @@ describe("ACME dns-01 through a JWS client", () => {
     const chain = await client.post<string>(valid.body.certificate as string, "");
     expect(chain.status, chain.text).toBe(200);
     expect(chain.headers.get("content-type")).toContain("application/pem-certificate-chain");
-    const pems = chain.text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    const pems =
+      chain.text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     const leaf = await scratch.write("dns01.pem", `${pems[0]}\n`);
     const root = await scratch.write("root.pem", setup.rootPem);
     const verified = await openssl(["verify", "-CAfile", root, leaf]);
@@ -113,19 +142,30 @@ async function counts() {
   return row;
 }
 
-function expectProblem(res: { status: number; headers: Headers; body: unknown; text: string }, status: number, type: string) {
+function expectProblem(
+  res: { status: number; headers: Headers; body: unknown; text: string },
+  status: number,
+  type: string,
+) {
   expect(res.status, res.text).toBe(status);
   expect(res.headers.get("content-type"), res.text).toContain("application/problem+json");
-  expect(res.body, res.text).toMatchObject({ type: `urn:ietf:params:acme:error:${type}`, status, detail: expect.any(String) });
+  expect(res.body, res.text).toMatchObject({
+    type: `urn:ietf:params:acme:error:${type}`,
+    status,
+    detail: expect.any(String),
+  });
   // Clients retry a badNonce with the fresh nonce every answer carries.
   expect(res.headers.get("replay-nonce"), res.text).toMatch(/^[A-Za-z0-9_-]{22}$/);
 }
 
 /** An order for `name` proven through dns-01, left ready for finalize. */
 async function readyOrder(client: JwsClient, name: string) {
-  const order = await client.post<{ authorizations: string[]; finalize: string }>(client.directory.newOrder, {
-    identifiers: [{ type: "dns", value: name }],
-  });
+  const order = await client.post<{ authorizations: string[]; finalize: string }>(
+    client.directory.newOrder,
+    {
+      identifiers: [{ type: "dns", value: name }],
+    },
+  );
   expect(order.status, order.text).toBe(201);
   const authz = await client.post<{ challenges: { type: string; url: string; token: string }[] }>(
     order.body.authorizations[0] as string,
@@ -133,10 +173,15 @@ async function readyOrder(client: JwsClient, name: string) {
   );
   const challenge = authz.body.challenges.find((c) => c.type === "dns-01");
   const keyAuthorization = `${challenge?.token}.${await client.thumbprint()}`;
-  dns.setTxt(`_acme-challenge.${name}`, [createHash("sha256").update(keyAuthorization).digest("base64url")]);
+  dns.setTxt(`_acme-challenge.${name}`, [
+    createHash("sha256").update(keyAuthorization).digest("base64url"),
+  ]);
   expect((await client.post(challenge?.url as string, {})).status).toBe(200);
   const url = order.headers.get("location") as string;
-  const ready = await pollUntil(() => client.post<{ status: string }>(url, ""), (r) => r.body.status !== "pending");
+  const ready = await pollUntil(
+    () => client.post<{ status: string }>(url, ""),
+    (r) => r.body.status !== "pending",
+  );
   expect(ready.body.status, ready.text).toBe("ready");
   return { url, finalize: order.body.finalize };
 }
@@ -152,13 +197,17 @@ async function issuedOrder(client: JwsClient, name: string) {
   );
   expect(valid.body.status, valid.text).toBe("valid");
   const chain = await client.post<string>(valid.body.certificate, "");
-  const leafPem = chain.text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0] as string;
+  const leafPem = chain.text.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/,
+  )?.[0] as string;
   const der = Buffer.from(leafPem.replace(/-----[^-]+-----|\s/g, ""), "base64");
   return { der, keyFile, leafPem };
 }
 
 async function certificateKey(keyFile: string): Promise<SigningKey> {
-  const privateKey = await importPKCS8(await readFile(keyFile, "utf8"), "ES256", { extractable: true });
+  const privateKey = await importPKCS8(await readFile(keyFile, "utf8"), "ES256", {
+    extractable: true,
+  });
   const { kty, crv, x, y } = await exportJWK(privateKey);
   return { alg: "ES256", privateKey, jwk: { kty, crv, x, y } };
 }
@@ -168,8 +217,16 @@ describe("JWS rules: each violation gets its problem type, and nothing is stored
     const client = await registeredClient();
     const before = await counts();
     const account = client.kid as string;
-    expectProblem(await client.post(account, "", { header: { nonce: "A".repeat(22) } }), 400, "badNonce");
-    expectProblem(await client.post(account, "", { header: { nonce: undefined } }), 400, "badNonce");
+    expectProblem(
+      await client.post(account, "", { header: { nonce: "A".repeat(22) } }),
+      400,
+      "badNonce",
+    );
+    expectProblem(
+      await client.post(account, "", { header: { nonce: undefined } }),
+      400,
+      "badNonce",
+    );
     const nonce = await client.freshNonce();
     expect((await client.post(account, "", { header: { nonce } })).status).toBe(200);
     expectProblem(await client.post(account, "", { header: { nonce } }), 400, "badNonce");
@@ -181,14 +238,28 @@ describe("JWS rules: each violation gets its problem type, and nothing is stored
     const before = await counts();
     const newOrder = client.directory.newOrder;
     const order = { identifiers: [{ type: "dns", value: "rules.example.test" }] };
-    expectProblem(await client.post(newOrder, order, { header: { url: `${newOrder}/other` } }), 403, "unauthorized");
-    expectProblem(await client.post(newOrder, order, { header: { jwk: client.key.jwk } }), 400, "malformed");
     expectProblem(
-      await client.post(newOrder, order, { header: { kid: `${client.kid?.slice(0, -36)}${crypto.randomUUID()}` } }),
+      await client.post(newOrder, order, { header: { url: `${newOrder}/other` } }),
+      403,
+      "unauthorized",
+    );
+    expectProblem(
+      await client.post(newOrder, order, { header: { jwk: client.key.jwk } }),
+      400,
+      "malformed",
+    );
+    expectProblem(
+      await client.post(newOrder, order, {
+        header: { kid: `${client.kid?.slice(0, -36)}${crypto.randomUUID()}` },
+      }),
       400,
       "accountDoesNotExist",
     );
-    expectProblem(await client.post(newOrder, order, { key: await newSigningKey() }), 400, "malformed");
+    expectProblem(
+      await client.post(newOrder, order, { key: await newSigningKey() }),
+      400,
+      "malformed",
+    );
     const nonce = await client.freshNonce();
     const hs256 = await new FlattenedSign(new TextEncoder().encode(JSON.stringify(order)))
       .setProtectedHeader({ alg: "HS256", kid: client.kid, nonce, url: newOrder })
@@ -197,13 +268,21 @@ describe("JWS rules: each violation gets its problem type, and nothing is stored
     expectProblem(alg, 400, "badSignatureAlgorithm");
     expect(alg.body).toMatchObject({ algorithms: expect.arrayContaining(["ES256", "RS256"]) });
     expectProblem(await client.post(newOrder, order, { rawBody: "{not json" }), 400, "malformed");
-    expectProblem(await client.post(newOrder, order, { contentType: "application/json" }), 415, "malformed");
+    expectProblem(
+      await client.post(newOrder, order, { contentType: "application/json" }),
+      415,
+      "malformed",
+    );
     expect(await counts()).toEqual(before);
   });
 
   it("RS256 and EdDSA account keys work as ES256 does", async () => {
     for (const alg of ["RS256", "EdDSA"]) {
-      const client = await JwsClient.connect(appFetch(h), setup.directoryUrl, await newSigningKey(alg));
+      const client = await JwsClient.connect(
+        appFetch(h),
+        setup.directoryUrl,
+        await newSigningKey(alg),
+      );
       const res = await client.register(await createEabKey(h, setup.profileId));
       expect(res.status, `${alg}: ${res.text}`).toBe(201);
       expect((await client.post(client.kid as string, "")).status).toBe(200);
@@ -217,14 +296,30 @@ describe("accounts and external account binding", () => {
     const client = await JwsClient.connect(appFetch(h), setup.directoryUrl);
     expectProblem(await client.register(), 400, "externalAccountRequired");
     const eab = await createEabKey(h, setup.profileId);
-    expectProblem(await client.register({ kid: eab.kid, hmacKey: Buffer.alloc(32, 7).toString("base64url") }), 403, "unauthorized");
-    expectProblem(await client.register({ kid: crypto.randomUUID(), hmacKey: eab.hmacKey }), 403, "unauthorized");
+    expectProblem(
+      await client.register({ kid: eab.kid, hmacKey: Buffer.alloc(32, 7).toString("base64url") }),
+      403,
+      "unauthorized",
+    );
+    expectProblem(
+      await client.register({ kid: crypto.randomUUID(), hmacKey: eab.hmacKey }),
+      403,
+      "unauthorized",
+    );
     // An EAB over another key than the account's own.
     const other = await newSigningKey();
     expectProblem(
-      await client.post(client.directory.newAccount, {
-        externalAccountBinding: await externalAccountBinding(other, eab, client.directory.newAccount),
-      }, { useJwk: true }),
+      await client.post(
+        client.directory.newAccount,
+        {
+          externalAccountBinding: await externalAccountBinding(
+            other,
+            eab,
+            client.directory.newAccount,
+          ),
+        },
+        { useJwk: true },
+      ),
       403,
       "unauthorized",
     );
@@ -237,36 +332,54 @@ describe("accounts and external account binding", () => {
 
   it("returns the existing account, answers onlyReturnExisting, lists orders, changes key, deactivates", async () => {
     const client = await registeredClient();
-    const existing = await client.post(client.directory.newAccount, { onlyReturnExisting: true }, { useJwk: true });
+    const existing = await client.post(
+      client.directory.newAccount,
+      { onlyReturnExisting: true },
+      { useJwk: true },
+    );
     expect(existing.status, existing.text).toBe(200);
     expect(existing.headers.get("location")).toBe(client.kid);
     const stranger = await JwsClient.connect(appFetch(h), setup.directoryUrl);
     expectProblem(
-      await stranger.post(stranger.directory.newAccount, { onlyReturnExisting: true }, { useJwk: true }),
+      await stranger.post(
+        stranger.directory.newAccount,
+        { onlyReturnExisting: true },
+        { useJwk: true },
+      ),
       400,
       "accountDoesNotExist",
     );
 
-    const order = await client.post(client.directory.newOrder, { identifiers: [{ type: "dns", value: "list.example.test" }] });
+    const order = await client.post(client.directory.newOrder, {
+      identifiers: [{ type: "dns", value: "list.example.test" }],
+    });
     const account = await client.post<{ orders: string }>(client.kid as string, "");
     const orders = await client.post<{ orders: string[] }>(account.body.orders, "");
     expect(orders.body.orders).toContain(order.headers.get("location"));
 
     const newKey = await newSigningKey();
-    const inner = await signJws(newKey, { jwk: newKey.jwk, url: client.directory.keyChange }, {
-      account: client.kid,
-      oldKey: client.key.jwk,
-    });
+    const inner = await signJws(
+      newKey,
+      { jwk: newKey.jwk, url: client.directory.keyChange },
+      {
+        account: client.kid,
+        oldKey: client.key.jwk,
+      },
+    );
     const changed = await client.post(client.directory.keyChange, inner);
     expect(changed.status, changed.text).toBe(200);
     expectProblem(await client.post(client.kid as string, ""), 400, "malformed");
     client.key = newKey;
     expect((await client.post(client.kid as string, "")).status).toBe(200);
 
-    const deactivated = await client.post<{ status: string }>(client.kid as string, { status: "deactivated" });
+    const deactivated = await client.post<{ status: string }>(client.kid as string, {
+      status: "deactivated",
+    });
     expect(deactivated.body.status, deactivated.text).toBe("deactivated");
     expectProblem(
-      await client.post(client.directory.newOrder, { identifiers: [{ type: "dns", value: "late.example.test" }] }),
+      await client.post(client.directory.newOrder, {
+        identifiers: [{ type: "dns", value: "late.example.test" }],
+      }),
       403,
       "unauthorized",
     );
@@ -278,14 +391,21 @@ describe("orders: policy, readiness, CSR", () => {
     const client = await registeredClient();
     const before = await counts();
     const res = await client.post(client.directory.newOrder, {
-      identifiers: [{ type: "dns", value: "ok.example.test" }, { type: "dns", value: "evil.example.com" }],
+      identifiers: [
+        { type: "dns", value: "ok.example.test" },
+        { type: "dns", value: "evil.example.com" },
+      ],
     });
     expectProblem(res, 400, "rejectedIdentifier");
     expect(res.body).toMatchObject({
-      subproblems: [expect.objectContaining({ identifier: { type: "dns", value: "evil.example.com" } })],
+      subproblems: [
+        expect.objectContaining({ identifier: { type: "dns", value: "evil.example.com" } }),
+      ],
     });
     expectProblem(
-      await client.post(client.directory.newOrder, { identifiers: [{ type: "email", value: "a@example.test" }] }),
+      await client.post(client.directory.newOrder, {
+        identifiers: [{ type: "email", value: "a@example.test" }],
+      }),
       400,
       "unsupportedIdentifier",
     );
@@ -311,22 +431,51 @@ describe("orders: policy, readiness, CSR", () => {
     expectProblem(await client.post(order.finalize, { csr: other.csr }), 400, "badCSR");
     const both = await makeCsr(["csr.example.test", "more.example.test"], "both");
     expectProblem(await client.post(order.finalize, { csr: both.csr }), 400, "badCSR");
-    expectProblem(await client.post(order.finalize, { csr: Buffer.from("nonsense").toString("base64url") }), 400, "badCSR");
+    expectProblem(
+      await client.post(order.finalize, { csr: Buffer.from("nonsense").toString("base64url") }),
+      400,
+      "badCSR",
+    );
     // RSA where the profile allows EC P-256 only.
     await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${setup.profileId}`, {
       body: { policy: { ...(await profilePolicy()), keyAlgorithms: ["EC_prime256v1"] } },
     });
     try {
       const rsaKey = scratch.file("rsa.key");
-      await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", rsaKey]);
+      await openssl([
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        rsaKey,
+      ]);
       const der = scratch.file("rsa.der");
-      await openssl(["req", "-new", "-key", rsaKey, "-subj", "/CN=csr.example.test", "-addext", "subjectAltName=DNS:csr.example.test", "-outform", "DER", "-out", der]);
-      const refused = await client.post(order.finalize, { csr: (await readFile(der)).toString("base64url") });
+      await openssl([
+        "req",
+        "-new",
+        "-key",
+        rsaKey,
+        "-subj",
+        "/CN=csr.example.test",
+        "-addext",
+        "subjectAltName=DNS:csr.example.test",
+        "-outform",
+        "DER",
+        "-out",
+        der,
+      ]);
+      const refused = await client.post(order.finalize, {
+        csr: (await readFile(der)).toString("base64url"),
+      });
       expectProblem(refused, 400, "badCSR");
       expect(refused.text).toContain("keyAlgorithm");
     } finally {
       const { keyAlgorithms: _k, ...policy } = await profilePolicy();
-      await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${setup.profileId}`, { body: { policy } });
+      await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${setup.profileId}`, {
+        body: { policy },
+      });
     }
     expect(await counts()).toEqual(before);
     expect((await client.post<{ status: string }>(order.url, "")).body.status).toBe("ready");
@@ -339,7 +488,10 @@ describe("orders: policy, readiness, CSR", () => {
     const before = await counts();
     const second = new JwsClient(client.fetch, client.directory, client.key);
     second.kid = client.kid;
-    const answers = await Promise.all([client.post(order.finalize, { csr }), second.post(order.finalize, { csr })]);
+    const answers = await Promise.all([
+      client.post(order.finalize, { csr }),
+      second.post(order.finalize, { csr }),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 403]);
     expect((await counts())?.requests).toBe((before?.requests ?? 0) + 1);
   });
@@ -358,14 +510,24 @@ describe("revoke-cert", () => {
     const client = await registeredClient();
     const { der, keyFile, leafPem } = await issuedOrder(client, "revoke-key.example.test");
     const revoke = new JwsClient(client.fetch, client.directory, await certificateKey(keyFile));
-    const res = await revoke.post(client.directory.revokeCert, { certificate: der.toString("base64url"), reason: 1 }, { useJwk: true });
+    const res = await revoke.post(
+      client.directory.revokeCert,
+      { certificate: der.toString("base64url"), reason: 1 },
+      { useJwk: true },
+    );
     expect(res.status, res.text).toBe(200);
     expectProblem(
-      await revoke.post(client.directory.revokeCert, { certificate: der.toString("base64url") }, { useJwk: true }),
+      await revoke.post(
+        client.directory.revokeCert,
+        { certificate: der.toString("base64url") },
+        { useJwk: true },
+      ),
       400,
       "alreadyRevoked",
     );
-    const serial = (await openssl(["x509", "-in", await scratch.write("rk.pem", leafPem), "-noout", "-serial"])).stdout
+    const serial = (
+      await openssl(["x509", "-in", await scratch.write("rk.pem", leafPem), "-noout", "-serial"])
+    ).stdout
       .trim()
       .replace(/^serial=/, "")
       .toLowerCase();
@@ -380,10 +542,22 @@ describe("revoke-cert", () => {
     const { der } = await issuedOrder(client, "revoke-acct.example.test");
     const certificate = der.toString("base64url");
     const stranger = await registeredClient();
-    expectProblem(await stranger.post(client.directory.revokeCert, { certificate }), 403, "unauthorized");
+    expectProblem(
+      await stranger.post(client.directory.revokeCert, { certificate }),
+      403,
+      "unauthorized",
+    );
     const wrongKey = new JwsClient(client.fetch, client.directory, await newSigningKey());
-    expectProblem(await wrongKey.post(client.directory.revokeCert, { certificate }, { useJwk: true }), 403, "unauthorized");
-    expectProblem(await client.post(client.directory.revokeCert, { certificate, reason: 7 }), 400, "badRevocationReason");
+    expectProblem(
+      await wrongKey.post(client.directory.revokeCert, { certificate }, { useJwk: true }),
+      403,
+      "unauthorized",
+    );
+    expectProblem(
+      await client.post(client.directory.revokeCert, { certificate, reason: 7 }),
+      400,
+      "badRevocationReason",
+    );
     const res = await client.post(client.directory.revokeCert, { certificate, reason: 4 });
     expect(res.status, res.text).toBe(200);
   });

@@ -21,7 +21,11 @@ export function createAcmeValidationWorker(options: {
   validators: ChallengeValidators;
   concurrency?: number;
 }) {
-  const worker = new Worker<JobPayload<"validate-challenge">, ChallengeOutcome, "validate-challenge">(
+  const worker = new Worker<
+    JobPayload<"validate-challenge">,
+    ChallengeOutcome,
+    "validate-challenge"
+  >(
     ACME_VALIDATION_QUEUE,
     async function processValidationJob(job: Job<JobPayload<"validate-challenge">>) {
       const { challengeId } = parseJobPayload("validate-challenge", job.data);
@@ -38,7 +42,9 @@ export function createAcmeValidationWorker(options: {
       concurrency: options.concurrency ?? 16,
     },
   );
-  worker.on("error", (error) => options.ctx.log.warn({ err: error.message }, "ACME validation worker error"));
+  worker.on("error", (error) =>
+    options.ctx.log.warn({ err: error.message }, "ACME validation worker error"),
+  );
   return worker;
 }
 

@@ -60,7 +60,10 @@ export const configEnvSchema = z.object({
   /** The DNS server (`host:port`) ACME challenge validation asks; unset, the system's. */
   CERTQ_ACME_DNS_RESOLVER: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+)(:\d{1,5})?$/, "must be host or host:port, e.g. 127.0.0.1:53")
+    .regex(
+      /^(\[[0-9a-fA-F:]+\]|[^\s:]+)(:\d{1,5})?$/,
+      "must be host or host:port, e.g. 127.0.0.1:53",
+    )
     .optional(),
   /** The port ACME http-01 validation connects to (80, as RFC 8555 says; other ports for tests). */
   CERTQ_ACME_HTTP01_PORT: port.default(80),

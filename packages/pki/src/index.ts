@@ -1,5 +1,9 @@
+export {
+  ACME_IDENTIFIER_OID,
+  readTlsAlpnCertificate,
+  type TlsAlpnCertificate,
+} from "./acme-identifier";
 export * from "./algorithms";
-export { ACME_IDENTIFIER_OID, readTlsAlpnCertificate, type TlsAlpnCertificate } from "./acme-identifier";
 export { validateAltName } from "./alt-names";
 export { type CertificateInput, createCertificate } from "./certificate";
 export { type CertificateInfo, parseCertificate } from "./certificate-info";

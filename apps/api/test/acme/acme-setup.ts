@@ -20,7 +20,11 @@ export async function createAcmeProfile(
   acme: Record<string, unknown> = {},
   extra: Record<string, unknown> = {},
 ): Promise<AcmeProfileSetup> {
-  const ca = await createRootCa(h, "EC_prime256v1", `ACME Root ${Math.random().toString(36).slice(2, 8)}`);
+  const ca = await createRootCa(
+    h,
+    "EC_prime256v1",
+    `ACME Root ${Math.random().toString(36).slice(2, 8)}`,
+  );
   const res = await h.request<{ certificateProfile: { id: string; acmeDirectoryUrl?: string } }>(
     "POST",
     "/api/v1/cert-manager/certificate-profiles",

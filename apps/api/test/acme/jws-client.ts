@@ -129,14 +129,25 @@ export class JwsClient {
   }
 
   async register(eab?: { kid: string; hmacKey: string }) {
-    const res = await this.post(this.directory.newAccount, {
-      termsOfServiceAgreed: true,
-      contact: ["mailto:ops@example.test"],
-      ...(eab
-        ? { externalAccountBinding: await externalAccountBinding(this.key, eab, this.directory.newAccount) }
-        : {}),
-    }, { useJwk: true });
-    if (res.status === 201 || res.status === 200) this.kid = res.headers.get("location") ?? undefined;
+    const res = await this.post(
+      this.directory.newAccount,
+      {
+        termsOfServiceAgreed: true,
+        contact: ["mailto:ops@example.test"],
+        ...(eab
+          ? {
+              externalAccountBinding: await externalAccountBinding(
+                this.key,
+                eab,
+                this.directory.newAccount,
+              ),
+            }
+          : {}),
+      },
+      { useJwk: true },
+    );
+    if (res.status === 201 || res.status === 200)
+      this.kid = res.headers.get("location") ?? undefined;
     return res;
   }
 }

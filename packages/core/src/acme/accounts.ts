@@ -85,7 +85,9 @@ async function verifyEab(post: AcmePost, profile: AcmeProfile, eab: unknown, jwk
   const [key] = await post.ctx.db
     .select()
     .from(acmeEabKeys)
-    .where(and(eq(acmeEabKeys.id, kid.toLowerCase()), eq(acmeEabKeys.profileId, profile.profile.id)))
+    .where(
+      and(eq(acmeEabKeys.id, kid.toLowerCase()), eq(acmeEabKeys.profileId, profile.profile.id)),
+    )
     .limit(1);
   if (!key || key.accountId !== null || key.usedAt !== null) throw unauthorized;
   let payload: Uint8Array;
@@ -107,7 +109,10 @@ async function verifyEab(post: AcmePost, profile: AcmeProfile, eab: unknown, jwk
   } catch {
     throw new AcmeProblem("malformed", "externalAccountBinding: payload is not a JWK");
   }
-  if ((await jwkThumbprint(publicJwk(bound as Record<string, unknown>))) !== (await jwkThumbprint(jwk))) {
+  if (
+    (await jwkThumbprint(publicJwk(bound as Record<string, unknown>))) !==
+    (await jwkThumbprint(jwk))
+  ) {
     throw new AcmeProblem("unauthorized", "externalAccountBinding binds a different key");
   }
   return key;
@@ -188,7 +193,9 @@ function ownAccount(account: AcmeAccountRow | undefined, accountId: string): Acm
 }
 
 /** RFC 8555 7.3.2 and 7.3.6: read, update contacts, or deactivate an account. */
-export async function updateAcmeAccount(post: AcmePost & { accountId: string }): Promise<AcmeReply> {
+export async function updateAcmeAccount(
+  post: AcmePost & { accountId: string },
+): Promise<AcmeReply> {
   const profile = await findAcmeProfile(post.ctx, post.profileId);
   const verified = await verifyAcmeRequest(
     post,
@@ -211,7 +218,11 @@ export async function updateAcmeAccount(post: AcmePost & { accountId: string }):
     account = row;
     if (payload.status) post.ctx.log.info({ accountId: account.id }, "ACME account deactivated");
   }
-  return { status: 200, body: accountView(profile.urls, account), location: profile.urls.account(account.id) };
+  return {
+    status: 200,
+    body: accountView(profile.urls, account),
+    location: profile.urls.account(account.id),
+  };
 }
 
 /** RFC 8555 7.1.2.1: the account's orders. */
@@ -232,7 +243,10 @@ export async function listAcmeOrders(post: AcmePost & { accountId: string }): Pr
   return { status: 200, body: { orders: rows.map((row) => profile.urls.order(row.id)) } };
 }
 
-const keyChangeSchema = z.looseObject({ account: z.string(), oldKey: z.record(z.string(), z.unknown()) });
+const keyChangeSchema = z.looseObject({
+  account: z.string(),
+  oldKey: z.record(z.string(), z.unknown()),
+});
 
 /** RFC 8555 7.3.5: key rollover, an inner JWS by the new key inside one by the account. */
 export async function changeAcmeAccountKey(post: AcmePost): Promise<AcmeReply> {
@@ -289,11 +303,20 @@ export async function changeAcmeAccountKey(post: AcmePost): Promise<AcmeReply> {
     const [row] = await post.ctx.db
       .update(acmeAccounts)
       .set({ jwk: newJwk, jwkThumbprint: thumbprint })
-      .where(and(eq(acmeAccounts.id, account.id), eq(acmeAccounts.jwkThumbprint, account.jwkThumbprint)))
+      .where(
+        and(eq(acmeAccounts.id, account.id), eq(acmeAccounts.jwkThumbprint, account.jwkThumbprint)),
+      )
       .returning();
-    if (!row) throw new AcmeProblem("malformed", "key-change: the account key changed meanwhile", { status: 409 });
+    if (!row)
+      throw new AcmeProblem("malformed", "key-change: the account key changed meanwhile", {
+        status: 409,
+      });
     post.ctx.log.info({ accountId: account.id }, "ACME account key changed");
-    return { status: 200, body: accountView(profile.urls, row), location: profile.urls.account(row.id) };
+    return {
+      status: 200,
+      body: accountView(profile.urls, row),
+      location: profile.urls.account(row.id),
+    };
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new AcmeProblem("malformed", "key-change: the new key belongs to an account already", {

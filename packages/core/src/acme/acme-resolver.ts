@@ -1,4 +1,4 @@
-import { lookup as systemLookup, Resolver } from "node:dns/promises";
+import { Resolver, lookup as systemLookup } from "node:dns/promises";
 import type { LookupAll } from "../outbound/outbound-client";
 
 /** The DNS that challenge validation trusts: names to addresses, and TXT records. */

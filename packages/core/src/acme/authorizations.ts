@@ -92,17 +92,26 @@ export async function acmeAuthorization(
       )
       .returning();
     if (!row) {
-      throw new AcmeProblem("malformed", `An ${authorization.status} authorization cannot be deactivated`);
+      throw new AcmeProblem(
+        "malformed",
+        `An ${authorization.status} authorization cannot be deactivated`,
+      );
     }
     authorization = row;
     await post.ctx.db
       .update(acmeOrders)
       .set({
         status: "invalid",
-        error: { type: "urn:ietf:params:acme:error:unauthorized", detail: "An authorization was deactivated" },
+        error: {
+          type: "urn:ietf:params:acme:error:unauthorized",
+          detail: "An authorization was deactivated",
+        },
       })
       .where(
-        and(eq(acmeOrders.id, authorization.orderId), inArray(acmeOrders.status, ["pending", "ready"])),
+        and(
+          eq(acmeOrders.id, authorization.orderId),
+          inArray(acmeOrders.status, ["pending", "ready"]),
+        ),
       );
   }
   return authorizationReply(post.ctx, profile.urls, authorization);
@@ -176,7 +185,10 @@ export async function acmeChallenge(post: AcmePost & { challengeId: string }): P
           .where(eq(acmeChallenges.id, claimed.id));
         throw error;
       }
-      ctx.log.info({ challengeId: claimed.id, type: claimed.type }, "ACME challenge validation queued");
+      ctx.log.info(
+        { challengeId: claimed.id, type: claimed.type },
+        "ACME challenge validation queued",
+      );
       challenge = claimed;
     }
   }

@@ -37,7 +37,11 @@ export async function downloadAcmeCertificate(
   });
   if (!isUuid(post.certificateId)) throw missing;
   const id = post.certificateId.toLowerCase();
-  const [row] = await post.ctx.db.select().from(certificates).where(eq(certificates.id, id)).limit(1);
+  const [row] = await post.ctx.db
+    .select()
+    .from(certificates)
+    .where(eq(certificates.id, id))
+    .limit(1);
   if (!row) throw missing;
   if (!(await accountOrdered(post.ctx, account as AcmeAccountRow, id))) {
     throw new AcmeProblem("unauthorized", "The certificate was not ordered by this account");
@@ -69,7 +73,10 @@ export async function revokeAcmeCertificate(post: AcmePost): Promise<AcmeReply> 
   if (!payload) throw new AcmeProblem("malformed", "revoke-cert needs {certificate}");
   const reason = REASON_BY_CODE.get(payload.reason ?? 0);
   if (!reason) {
-    throw new AcmeProblem("badRevocationReason", `Revocation reason ${payload.reason} is not allowed`);
+    throw new AcmeProblem(
+      "badRevocationReason",
+      `Revocation reason ${payload.reason} is not allowed`,
+    );
   }
   let x509: X509Certificate;
   try {
@@ -83,8 +90,14 @@ export async function revokeAcmeCertificate(post: AcmePost): Promise<AcmeReply> 
     .from(certificates)
     .where(eq(certificates.serialNumber, serial))
     .limit(1);
-  if (!row || row.profileId !== profile.profile.id || !new X509Certificate(row.certificate).raw.equals(x509.raw)) {
-    throw new AcmeProblem("malformed", "This directory did not issue that certificate", { status: 404 });
+  if (
+    !row ||
+    row.profileId !== profile.profile.id ||
+    !new X509Certificate(row.certificate).raw.equals(x509.raw)
+  ) {
+    throw new AcmeProblem("malformed", "This directory did not issue that certificate", {
+      status: 404,
+    });
   }
   if (account) {
     if (!(await accountOrdered(post.ctx, account, row.id))) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import type { AcmeIdentifier } from "@certq/db";
 import { readTlsAlpnCertificate } from "@certq/pki";
 import { OutboundRefusedError } from "../errors";
@@ -63,7 +63,10 @@ export function createChallengeValidators(options: {
     try {
       addresses = isIP(host) ? [host] : (await options.resolver.lookup(host)).map((a) => a.address);
     } catch (error) {
-      throw new ChallengeFailedError("dns", `Resolving ${host} failed: ${(error as Error).message}`);
+      throw new ChallengeFailedError(
+        "dns",
+        `Resolving ${host} failed: ${(error as Error).message}`,
+      );
     }
     if (addresses.length === 0) throw new ChallengeFailedError("dns", `${host} has no address`);
     for (const address of addresses) {
@@ -77,9 +80,10 @@ export function createChallengeValidators(options: {
   }
 
   async function http01(check: ChallengeCheck) {
-    const host = check.identifier.type === "ip" && isIP(check.identifier.value) === 6
-      ? `[${check.identifier.value}]`
-      : check.identifier.value;
+    const host =
+      check.identifier.type === "ip" && isIP(check.identifier.value) === 6
+        ? `[${check.identifier.value}]`
+        : check.identifier.value;
     const url = `http://${host}:${options.http01Port}/.well-known/acme-challenge/${check.token}`;
     let body: string;
     try {
@@ -115,12 +119,17 @@ export function createChallengeValidators(options: {
     try {
       records = await options.resolver.resolveTxt(name);
     } catch (error) {
-      throw new ChallengeFailedError("dns", `TXT lookup of ${name} failed: ${(error as Error).message}`);
+      throw new ChallengeFailedError(
+        "dns",
+        `TXT lookup of ${name} failed: ${(error as Error).message}`,
+      );
     }
     if (!records.includes(expected)) {
       throw new ChallengeFailedError(
         "incorrectResponse",
-        records.length === 0 ? `No TXT record at ${name}` : `No TXT record at ${name} holds the key authorization digest`,
+        records.length === 0
+          ? `No TXT record at ${name}`
+          : `No TXT record at ${name} holds the key authorization digest`,
       );
     }
   }
@@ -144,7 +153,10 @@ export function createChallengeValidators(options: {
       });
       s.once("error", reject);
     }).catch((error: Error) => {
-      throw new ChallengeFailedError("tls", `TLS to ${check.identifier.value}:${options.tlsAlpn01Port} failed: ${error.message}`);
+      throw new ChallengeFailedError(
+        "tls",
+        `TLS to ${check.identifier.value}:${options.tlsAlpn01Port} failed: ${error.message}`,
+      );
     });
     try {
       if (socket.alpnProtocol !== "acme-tls/1") {
@@ -156,7 +168,10 @@ export function createChallengeValidators(options: {
       try {
         presented = readTlsAlpnCertificate(raw);
       } catch (error) {
-        throw new ChallengeFailedError("tls", `The certificate cannot be read: ${(error as Error).message}`);
+        throw new ChallengeFailedError(
+          "tls",
+          `The certificate cannot be read: ${(error as Error).message}`,
+        );
       }
       const wantedType = check.identifier.type === "ip" ? "ip_address" : "dns_name";
       const names = presented.altNames;
@@ -165,14 +180,23 @@ export function createChallengeValidators(options: {
         names[0]?.type !== wantedType ||
         names[0]?.value.toLowerCase() !== check.identifier.value
       ) {
-        throw new ChallengeFailedError("incorrectResponse", `The certificate must name exactly ${check.identifier.value}`);
+        throw new ChallengeFailedError(
+          "incorrectResponse",
+          `The certificate must name exactly ${check.identifier.value}`,
+        );
       }
       const acme = presented.acmeIdentifier;
       if (!acme?.critical) {
-        throw new ChallengeFailedError("incorrectResponse", "The certificate lacks a critical acmeIdentifier extension");
+        throw new ChallengeFailedError(
+          "incorrectResponse",
+          "The certificate lacks a critical acmeIdentifier extension",
+        );
       }
       if (!acme.digest.equals(keyAuthorizationDigest(check.keyAuthorization))) {
-        throw new ChallengeFailedError("incorrectResponse", "The acmeIdentifier is not the key authorization's digest");
+        throw new ChallengeFailedError(
+          "incorrectResponse",
+          "The acmeIdentifier is not the key authorization's digest",
+        );
       }
     } finally {
       socket.destroy();

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { acmeEabKeys, type AcmeEabKeyRow } from "@certq/db";
+import { type AcmeEabKeyRow, acmeEabKeys } from "@certq/db";
 import { openPrivateKey, sealPrivateKey } from "@certq/pki";
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";

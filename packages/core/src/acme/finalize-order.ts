@@ -48,11 +48,20 @@ export async function finalizeAcmeOrder(post: AcmePost & { orderId: string }): P
   } catch (error) {
     throw new AcmeProblem("badCSR", `The CSR cannot be used: ${(error as Error).message}`);
   }
-  const ordered = new Set(order.identifiers.map((id) => nameKey(identifierToAltName(id).type, id.value)));
+  const ordered = new Set(
+    order.identifiers.map((id) => nameKey(identifierToAltName(id).type, id.value)),
+  );
   const requested = new Set(csr.altNames.map((name) => nameKey(name.type, name.value)));
   const commonName = csr.subject.commonName;
-  if (commonName !== undefined && !ordered.has(nameKey("dns_name", commonName)) && !ordered.has(nameKey("ip_address", commonName))) {
-    throw new AcmeProblem("badCSR", `The CSR's commonName '${commonName}' is not an identifier of the order`);
+  if (
+    commonName !== undefined &&
+    !ordered.has(nameKey("dns_name", commonName)) &&
+    !ordered.has(nameKey("ip_address", commonName))
+  ) {
+    throw new AcmeProblem(
+      "badCSR",
+      `The CSR's commonName '${commonName}' is not an identifier of the order`,
+    );
   }
   const missing = [...ordered].filter((name) => !requested.has(name));
   const extra = [...requested].filter((name) => !ordered.has(name));
@@ -78,7 +87,11 @@ export async function finalizeAcmeOrder(post: AcmePost & { orderId: string }): P
       now,
     });
   } catch (error) {
-    if (error instanceof PolicyViolationError || error instanceof BadRequestError || error instanceof PkiError) {
+    if (
+      error instanceof PolicyViolationError ||
+      error instanceof BadRequestError ||
+      error instanceof PkiError
+    ) {
       throw new AcmeProblem("badCSR", `The profile refuses this CSR: ${error.message}`);
     }
     throw error;
@@ -113,9 +126,14 @@ export async function finalizeAcmeOrder(post: AcmePost & { orderId: string }): P
     return request.id;
   });
   // Committed, so never lost: if Redis refuses now, the reconciler enqueues it later.
-  await post.acme.enqueueIssuance(requestId).catch((error: unknown) =>
-    ctx.log.warn({ requestId, err: (error as Error).message }, "ACME issuance not enqueued; the reconciler will"),
-  );
+  await post.acme
+    .enqueueIssuance(requestId)
+    .catch((error: unknown) =>
+      ctx.log.warn(
+        { requestId, err: (error as Error).message },
+        "ACME issuance not enqueued; the reconciler will",
+      ),
+    );
   ctx.log.info({ orderId: order.id, requestId }, "ACME order finalized");
   const [current] = await ctx.db.select().from(acmeOrders).where(eq(acmeOrders.id, order.id));
   return orderReply(ctx, profile.urls, current ?? order);

@@ -58,13 +58,23 @@ function normalizeIdentifier(identifier: { type: string; value: string }): AcmeI
   const problem = validateAltName(identifierToAltName(normalized));
   if (problem) {
     throw new AcmeProblem("rejectedIdentifier", `Identifier '${identifier.value}': ${problem}`, {
-      subproblems: [{ type: "urn:ietf:params:acme:error:rejectedIdentifier", detail: problem, identifier: normalized }],
+      subproblems: [
+        {
+          type: "urn:ietf:params:acme:error:rejectedIdentifier",
+          detail: problem,
+          identifier: normalized,
+        },
+      ],
     });
   }
   return normalized;
 }
 
-function challengeTypesFor(identifier: AcmeIdentifier, wildcard: boolean, offered: AcmeChallengeType[]) {
+function challengeTypesFor(
+  identifier: AcmeIdentifier,
+  wildcard: boolean,
+  offered: AcmeChallengeType[],
+) {
   // RFC 8555 7.1.3: wildcards are proven through DNS; IPs (RFC 8738) through HTTP here.
   if (wildcard) return offered.filter((type) => type === "dns-01");
   if (identifier.type === "ip") return offered.filter((type) => type === "http-01");

@@ -43,8 +43,8 @@ export async function validateAcmeChallenge(args: {
     .innerJoin(acmeAccounts, eq(acmeAccounts.id, acmeOrders.accountId))
     .where(eq(acmeChallenges.id, args.challengeId))
     .limit(1);
-  if (!row || row.challenge.status !== "processing") return "skipped";
-  const { challenge, authorization } = row;
+  if (row?.challenge.status !== "processing") return "skipped";
+  const { challenge, authorization } = row as NonNullable<typeof row>;
   const keyAuthorization = `${challenge.token}.${await jwkThumbprint(row.jwk as JWK)}`;
   try {
     await args.validators.validate({
@@ -81,7 +81,12 @@ export async function validateAcmeChallenge(args: {
   return "valid";
 }
 
-async function markValid(ctx: ServiceContext, challengeId: string, authorizationId: string, orderId: string) {
+async function markValid(
+  ctx: ServiceContext,
+  challengeId: string,
+  authorizationId: string,
+  orderId: string,
+) {
   await ctx.db.transaction(async (tx) => {
     const [done] = await tx
       .update(acmeChallenges)
@@ -92,7 +97,9 @@ async function markValid(ctx: ServiceContext, challengeId: string, authorization
     await tx
       .update(acmeAuthorizations)
       .set({ status: "valid" })
-      .where(and(eq(acmeAuthorizations.id, authorizationId), eq(acmeAuthorizations.status, "pending")));
+      .where(
+        and(eq(acmeAuthorizations.id, authorizationId), eq(acmeAuthorizations.status, "pending")),
+      );
     // Ready once no authorization of the order is left unproven (RFC 8555 7.1.6).
     await tx
       .update(acmeOrders)
@@ -124,7 +131,9 @@ async function markInvalid(
     await tx
       .update(acmeAuthorizations)
       .set({ status: "invalid" })
-      .where(and(eq(acmeAuthorizations.id, authorizationId), eq(acmeAuthorizations.status, "pending")));
+      .where(
+        and(eq(acmeAuthorizations.id, authorizationId), eq(acmeAuthorizations.status, "pending")),
+      );
     await tx
       .update(acmeOrders)
       .set({ status: "invalid", error: problem })

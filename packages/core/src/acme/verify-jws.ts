@@ -105,9 +105,13 @@ export async function verifyAcmeRequest<P>(
   const jws = parseJws(post.body);
   const header = decodeHeader(jws);
   if (!ACME_JWS_ALGORITHMS.includes(header.alg)) {
-    throw new AcmeProblem("badSignatureAlgorithm", `JWS algorithm '${header.alg}' is not supported`, {
-      algorithms: ACME_JWS_ALGORITHMS,
-    });
+    throw new AcmeProblem(
+      "badSignatureAlgorithm",
+      `JWS algorithm '${header.alg}' is not supported`,
+      {
+        algorithms: ACME_JWS_ALGORITHMS,
+      },
+    );
   }
   if (header.jwk && header.kid) {
     throw new AcmeProblem("malformed", "The JWS header must hold 'jwk' or 'kid', not both");
@@ -133,9 +137,13 @@ export async function verifyAcmeRequest<P>(
   if (header.kid) {
     account = await findAccountByKid(post, profile, header.kid);
     key = await importJWK(account.jwk as JWK, header.alg).catch(() => {
-      throw new AcmeProblem("badSignatureAlgorithm", `The account key cannot sign with '${header.alg}'`, {
-        algorithms: ACME_JWS_ALGORITHMS,
-      });
+      throw new AcmeProblem(
+        "badSignatureAlgorithm",
+        `The account key cannot sign with '${header.alg}'`,
+        {
+          algorithms: ACME_JWS_ALGORITHMS,
+        },
+      );
     });
   } else {
     key = EmbeddedJWK;
@@ -153,7 +161,10 @@ export async function verifyAcmeRequest<P>(
     if (error instanceof errors.JWSSignatureVerificationFailed) {
       throw new AcmeProblem("malformed", "The JWS signature does not verify");
     }
-    throw new AcmeProblem("badPublicKey", `The JWS cannot be verified: ${(error as Error).message}`);
+    throw new AcmeProblem(
+      "badPublicKey",
+      `The JWS cannot be verified: ${(error as Error).message}`,
+    );
   }
 
   // After the signature, so a forged request cannot burn someone's nonce.

@@ -55,7 +55,10 @@ export async function createProfile(
       })
       .returning();
     if (!row) throw new Error("profile insert returned no row");
-    return { ...toProfileView(row, args.ctx.publicUrl), ...(webhookSecret ? { webhookSecret } : {}) };
+    return {
+      ...toProfileView(row, args.ctx.publicUrl),
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
@@ -109,7 +112,10 @@ export async function updateProfile(
       .where(eq(certificateProfiles.id, profile.id))
       .returning();
     if (!row) throw new NotFoundError("Certificate profile", args.profileId);
-    return { ...toProfileView(row, args.ctx.publicUrl), ...(webhookSecret ? { webhookSecret } : {}) };
+    return {
+      ...toProfileView(row, args.ctx.publicUrl),
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);

@@ -33,7 +33,11 @@ export async function revokeCertificate(args: {
 }): Promise<z.infer<typeof revokedSchema>> {
   requireScope(args.principal, "certificates:revoke");
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
-  const revokedAt = await revokeIssuedCertificate({ ...args, certificate, reason: args.input.revocationReason });
+  const revokedAt = await revokeIssuedCertificate({
+    ...args,
+    certificate,
+    reason: args.input.revocationReason,
+  });
   if (!revokedAt) {
     throw new BadRequestError(
       `Certificate ${certificate.serialNumber} is already revoked`,

@@ -42,7 +42,10 @@ export function createAcmeApp(): Hono<AppEnv> {
 
   const post = (
     path: string,
-    verb: (post: Awaited<ReturnType<typeof readAcmePost>>, params: Record<string, string>) => ReturnType<typeof newAcmeAccount>,
+    verb: (
+      post: Awaited<ReturnType<typeof readAcmePost>>,
+      params: Record<string, string>,
+    ) => ReturnType<typeof newAcmeAccount>,
   ) =>
     app.post(`${ACME_BASE}${path}`, async function acmePost(c) {
       const params = c.req.param() as Record<string, string>;
@@ -51,12 +54,18 @@ export function createAcmeApp(): Hono<AppEnv> {
     });
 
   post("/new-account", (p) => newAcmeAccount(p));
-  post("/accounts/:accountId", (p, { accountId }) => updateAcmeAccount({ ...p, accountId: accountId as string }));
-  post("/accounts/:accountId/orders", (p, { accountId }) => listAcmeOrders({ ...p, accountId: accountId as string }));
+  post("/accounts/:accountId", (p, { accountId }) =>
+    updateAcmeAccount({ ...p, accountId: accountId as string }),
+  );
+  post("/accounts/:accountId/orders", (p, { accountId }) =>
+    listAcmeOrders({ ...p, accountId: accountId as string }),
+  );
   post("/key-change", (p) => changeAcmeAccountKey(p));
   post("/new-order", (p) => newAcmeOrder(p));
   post("/orders/:orderId", (p, { orderId }) => getAcmeOrder({ ...p, orderId: orderId as string }));
-  post("/orders/:orderId/finalize", (p, { orderId }) => finalizeAcmeOrder({ ...p, orderId: orderId as string }));
+  post("/orders/:orderId/finalize", (p, { orderId }) =>
+    finalizeAcmeOrder({ ...p, orderId: orderId as string }),
+  );
   post("/authz/:authorizationId", (p, { authorizationId }) =>
     acmeAuthorization({ ...p, authorizationId: authorizationId as string }),
   );

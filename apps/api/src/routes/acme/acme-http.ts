@@ -1,6 +1,6 @@
 import {
-  AcmeProblem,
   type AcmePost,
+  AcmeProblem,
   type AcmeReply,
   hasConnectionFaultCode,
   RateLimitedError,
@@ -18,9 +18,13 @@ const JOSE_JSON = /^application\/jose\+json\b/i;
 export async function readAcmePost(c: Context<AppEnv>, profileId: string): Promise<AcmePost> {
   const type = c.req.header("content-type") ?? "";
   if (!JOSE_JSON.test(type)) {
-    throw new AcmeProblem("malformed", `Content-Type must be application/jose+json, got '${type || "none"}'`, {
-      status: 415,
-    });
+    throw new AcmeProblem(
+      "malformed",
+      `Content-Type must be application/jose+json, got '${type || "none"}'`,
+      {
+        status: 415,
+      },
+    );
   }
   return {
     ctx: c.var.ctx,
@@ -48,10 +52,14 @@ function problemOf(error: Error): AcmeProblem | undefined {
     return new AcmeProblem("rateLimited", error.message, { retryAfter: error.retryAfterSeconds });
   }
   if (error instanceof UnavailableError || hasConnectionFaultCode(error)) {
-    return new AcmeProblem("serverInternal", "A backing service is unavailable; try again shortly", {
-      status: 503,
-      retryAfter: 5,
-    });
+    return new AcmeProblem(
+      "serverInternal",
+      "A backing service is unavailable; try again shortly",
+      {
+        status: 503,
+        retryAfter: 5,
+      },
+    );
   }
   return undefined;
 }
