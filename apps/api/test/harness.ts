@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import {
-  type AcmeDeps,
   createAcmeDeps,
   createAcmeResolver,
   createAdmission,
@@ -78,7 +77,7 @@ export interface Harness {
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
   startWebhooks(backoffMs: number): Promise<ReturnType<typeof createWebhookWorker>>;
   /** The ACME server's wiring (nonces, validation queue). */
-  acme: AcmeDeps;
+  acme: ReturnType<typeof createAcmeDeps>;
   /** Starts ACME challenge validation against these ports and DNS server; closed by close(). */
   startAcmeValidation(options: {
     http01Port: number;

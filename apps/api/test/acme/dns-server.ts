@@ -9,6 +9,8 @@ export interface TestDnsServer {
   /** `127.0.0.1:port`, for CERTQ_ACME_DNS_RESOLVER. */
   address: string;
   setTxt(name: string, values: string[]): void;
+  /** The IPv4 address a name resolves to (default 127.0.0.1). */
+  setA(name: string, address: string): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ function txtData(value: string): Buffer {
 
 export async function startDnsServer(): Promise<TestDnsServer> {
   const txt = new Map<string, string[]>();
+  const a = new Map<string, string>();
   const socket = createSocket("udp4");
   socket.on("message", (query, peer) => {
     try {
@@ -52,7 +55,12 @@ export async function startDnsServer(): Promise<TestDnsServer> {
       const question = query.subarray(12, end + 4);
       const answers =
         type === TYPE_A
-          ? [answer(TYPE_A, Buffer.from([127, 0, 0, 1]))]
+          ? [
+              answer(
+                TYPE_A,
+                Buffer.from((a.get(name.toLowerCase()) ?? "127.0.0.1").split(".").map(Number)),
+              ),
+            ]
           : type === TYPE_TXT
             ? (txt.get(name.toLowerCase()) ?? []).map((value) => answer(TYPE_TXT, txtData(value)))
             : [];
@@ -70,6 +78,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
   return {
     address: `127.0.0.1:${socket.address().port}`,
     setTxt: (name, values) => txt.set(name.toLowerCase(), values),
+    setA: (name, address) => a.set(name.toLowerCase(), address),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
