@@ -52,7 +52,7 @@ async function http01Attempt(client: JwsClient, name: string) {
     "",
   );
   const job = await h.acme.validationQueue.getJob(
-    `challenge-${(challenge?.url as string).split("/").pop()}`,
+    `challenge-${(challenge?.url ?? "").split("/").pop()}`,
   );
   return {
     authz: done.body.status,
