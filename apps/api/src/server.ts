@@ -72,7 +72,7 @@ export async function startApiServer(
     acme,
     metrics,
     metricsRoute: metricsServer === undefined,
-    dashboardQueues: [queue, maintenance],
+    dashboardQueues: [queue, maintenance, acme.validationQueue],
     ctx: runtime.ctx,
     issuance,
     scheduleCrlRebuild,

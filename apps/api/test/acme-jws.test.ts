@@ -607,3 +607,74 @@ describe("a burst of finalizes", () => {
     );
   }, 180_000);
 });
+
+describe("bad bodies on every ACME POST route", () => {
+  it("answer a problem document below 500, never a stack or a 500", async () => {
+    const client = await registeredClient();
+    const id = crypto.randomUUID();
+    const base = setup.directoryUrl.replace(/\/directory$/, "");
+    const routes = [
+      "new-account",
+      "new-order",
+      "revoke-cert",
+      "key-change",
+      `accounts/${id}`,
+      `accounts/${id}/orders`,
+      `orders/${id}`,
+      `orders/${id}/finalize`,
+      `authz/${id}`,
+      `challenges/${id}`,
+      `certificates/${id}`,
+      "accounts/not-a-uuid",
+      "orders/%00",
+    ];
+    const b64 = (v: unknown) =>
+      Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+    const bodies = [
+      "",
+      "null",
+      "[]",
+      "42",
+      '"jws"',
+      "{}",
+      '{"protected":1,"payload":"","signature":"x"}',
+      JSON.stringify({ protected: "!!!", payload: "", signature: "AA" }),
+      JSON.stringify({ protected: b64([1, 2]), payload: "", signature: "AA" }),
+      JSON.stringify({ protected: b64({ alg: "none", url: "x" }), payload: "", signature: "AA" }),
+      JSON.stringify({
+        protected: b64({ alg: "ES256", url: `${base}/new-order`, jwk: { kty: "EC" } }),
+        payload: "",
+        signature: "AA",
+      }),
+      JSON.stringify({
+        protected: b64({ alg: "ES256", url: `${base}/new-order`, kid: "x".repeat(5000) }),
+        payload: b64("{"),
+        signature: "AA",
+      }),
+      JSON.stringify({ signatures: [] }),
+    ];
+    for (const route of routes) {
+      for (const body of bodies) {
+        const res = await client.post(`${base}/${route}`, "", { rawBody: body });
+        const label = `${route} <- ${body.slice(0, 60)}: ${res.text.slice(0, 200)}`;
+        expect(res.status, label).toBeGreaterThanOrEqual(400);
+        expect(res.status, label).toBeLessThan(500);
+        expect(res.headers.get("content-type"), label).toContain("application/problem+json");
+      }
+      // A well-signed request with a payload of the wrong shape.
+      for (const payload of [
+        [],
+        "x",
+        { identifiers: "all" },
+        { csr: 5 },
+        { status: "valid" },
+        { certificate: "%%%" },
+      ]) {
+        const res = await client.post(`${base}/${route}`, payload);
+        const label = `${route} <- ${JSON.stringify(payload)}: ${res.text.slice(0, 200)}`;
+        expect(res.status, label).toBeGreaterThanOrEqual(400);
+        expect(res.status, label).toBeLessThan(500);
+      }
+    }
+  }, 120_000);
+});
