@@ -10,6 +10,9 @@ import {
   serveMetrics,
 } from "@certq/core";
 
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { ConfigError } from "@certq/config";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
@@ -82,14 +85,23 @@ export async function startApiServer(
       redis: () => redis.ping(),
     },
   });
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new ConfigError(["CERTQ_TLS_CERT and CERTQ_TLS_KEY: set both, or neither"]);
+  }
+  // HTTPS of its own (ACME clients insist on it) or plain HTTP behind a TLS-terminating proxy.
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
       {
         fetch: app.fetch,
         port: config.port,
         hostname: config.host,
+        ...(tls ? { createServer: createHttpsServer } : {}),
         // Node's default too, set here so the documented limit is the one in force.
-        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES, ...tls },
       },
       () => resolve(s),
     );
@@ -99,7 +111,7 @@ export async function startApiServer(
   const metricsAddress = metricsServer?.address();
   const metricsPort =
     typeof metricsAddress === "object" && metricsAddress ? metricsAddress.port : undefined;
-  log.info({ port, metricsPort }, "certq API listening");
+  log.info({ port, metricsPort, tls: tls !== undefined }, "certq API listening");
   return {
     port,
     metricsPort,

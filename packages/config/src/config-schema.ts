@@ -57,6 +57,9 @@ export const configEnvSchema = z.object({
   CERTQ_METRICS_PORT: port.default(0),
   /** Where the metrics listeners (CERTQ_METRICS_PORT, CERTQ_WORKER_METRICS_PORT) bind. */
   CERTQ_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** PEM files: with both, the API serves HTTPS itself (ACME clients need HTTPS). */
+  CERTQ_TLS_CERT: z.string().min(1).optional(),
+  CERTQ_TLS_KEY: z.string().min(1).optional(),
   /** The DNS server (`host:port`) ACME challenge validation asks; unset, the system's. */
   CERTQ_ACME_DNS_RESOLVER: z
     .string()
@@ -107,6 +110,8 @@ export interface Config {
   outboundAllow: string[];
   metricsPort: number;
   metricsHost: string;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
   acmeDnsResolver: string | undefined;
   acmeHttp01Port: number;
   acmeTlsAlpn01Port: number;
@@ -142,6 +147,8 @@ export function toConfig(env: ConfigEnv): Config {
       .filter(Boolean),
     metricsPort: env.CERTQ_METRICS_PORT,
     metricsHost: env.CERTQ_METRICS_HOST,
+    tlsCert: env.CERTQ_TLS_CERT,
+    tlsKey: env.CERTQ_TLS_KEY,
     acmeDnsResolver: env.CERTQ_ACME_DNS_RESOLVER,
     acmeHttp01Port: env.CERTQ_ACME_HTTP01_PORT,
     acmeTlsAlpn01Port: env.CERTQ_ACME_TLSALPN01_PORT,
