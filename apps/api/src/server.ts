@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { ConfigError } from "@certq/config";
 import {
   createAcmeDeps,
   createAdmission,
@@ -9,10 +12,6 @@ import {
   type Runtime,
   serveMetrics,
 } from "@certq/core";
-
-import { readFileSync } from "node:fs";
-import { createServer as createHttpsServer } from "node:https";
-import { ConfigError } from "@certq/config";
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
