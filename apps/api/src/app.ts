@@ -1,4 +1,4 @@
-import type { IssuanceClient, ServiceContext } from "@certq/core";
+import type { AcmeDeps, IssuanceClient, ServiceContext } from "@certq/core";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -11,6 +11,7 @@ import { notFound, onError } from "./middleware/errors";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
 import { securityHeaders } from "./middleware/security-headers";
 import { defaultHook } from "./middleware/validation";
+import { createAcmeApp } from "./routes/acme/acme-app";
 import { registerQueueDashboard } from "./routes/admin/queue-dashboard";
 import { registerListAuditLogs } from "./routes/audit-logs/list";
 import { registerGetCaCertificate } from "./routes/cas/certificate";
@@ -31,6 +32,7 @@ import { registerSubmitCertificate } from "./routes/certificates/submit";
 import { SCALAR_SCRIPT_PATH, serveScalarScript } from "./routes/docs/scalar-script";
 import { type ReadinessChecks, registerHealth } from "./routes/health/health";
 import { createOrganizationCertificatesApp } from "./routes/organization-certificates/organization-app";
+import { registerAcmeEabKeys } from "./routes/profiles/acme-eab-keys";
 import { registerCreateProfile } from "./routes/profiles/create";
 import { registerDeleteProfile } from "./routes/profiles/delete";
 import { registerGetProfile } from "./routes/profiles/get";
@@ -52,6 +54,8 @@ export interface AppDeps {
   /** Queues a rebuild of a CA's CRL after a revocation. */
   scheduleCrlRebuild: (caId: string) => Promise<unknown>;
   readiness: ReadinessChecks;
+  /** Nonces, validation queue and issuance hooks of the ACME server (/acme/profiles/...). */
+  acme: AcmeDeps;
   metrics?: ApiMetrics;
   /**
    * Whether the app answers GET /metrics (for tokens with `metrics:read`); false when a
@@ -76,6 +80,7 @@ export function createApp(deps: AppDeps) {
     c.set("issuance", deps.issuance);
     c.set("syncWaitMs", deps.syncWaitMs);
     c.set("scheduleCrlRebuild", deps.scheduleCrlRebuild);
+    c.set("acme", deps.acme);
     const started = performance.now();
     await next();
     log.info(
@@ -120,6 +125,7 @@ export function createApp(deps: AppDeps) {
   registerGetProfile(app);
   registerUpdateProfile(app);
   registerDeleteProfile(app);
+  registerAcmeEabKeys(app);
   registerSubmitCertificate(app);
   registerListCertificateRequests(app);
   registerGetCertificateRequest(app);
@@ -133,6 +139,7 @@ export function createApp(deps: AppDeps) {
   registerGetCaCertificateDer(app);
   registerOcsp(app);
   registerListAuditLogs(app);
+  app.route("/", createAcmeApp());
 
   if (deps.dashboardQueues?.length) registerQueueDashboard(app, deps.dashboardQueues);
 

@@ -1,4 +1,4 @@
-import type { IssuanceClient, Principal, ServiceContext } from "@certq/core";
+import type { AcmeDeps, IssuanceClient, Principal, ServiceContext } from "@certq/core";
 
 /** Per-request variables set by middleware. */
 export interface AppEnv {
@@ -9,5 +9,6 @@ export interface AppEnv {
     syncWaitMs: number;
     scheduleCrlRebuild: (caId: string) => Promise<unknown>;
     principal: Principal;
+    acme: AcmeDeps;
   };
 }

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { ConfigError } from "@certq/config";
 import {
+  createAcmeDeps,
   createAdmission,
   createIssuanceClient,
   createIssuanceQueue,
@@ -8,7 +12,6 @@ import {
   type Runtime,
   serveMetrics,
 } from "@certq/core";
-
 import { serve } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
@@ -65,27 +68,39 @@ export async function startApiServer(
           host: config.metricsHost,
         })
       : undefined;
+  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const acme = createAcmeDeps({ redis, prefix: config.queuePrefix, issuance, scheduleCrlRebuild });
   const app = createApp({
+    acme,
     metrics,
     metricsRoute: metricsServer === undefined,
-    dashboardQueues: [queue, maintenance],
+    dashboardQueues: [queue, maintenance, acme.validationQueue],
     ctx: runtime.ctx,
     issuance,
-    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
+    scheduleCrlRebuild,
     syncWaitMs: config.syncWaitMs,
     readiness: {
       postgres: () => runtime.ctx.db.execute(sql`select 1`),
       redis: () => redis.ping(),
     },
   });
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new ConfigError(["CERTQ_TLS_CERT and CERTQ_TLS_KEY: set both, or neither"]);
+  }
+  // HTTPS of its own (ACME clients insist on it) or plain HTTP behind a TLS-terminating proxy.
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve(
       {
         fetch: app.fetch,
         port: config.port,
         hostname: config.host,
+        ...(tls ? { createServer: createHttpsServer } : {}),
         // Node's default too, set here so the documented limit is the one in force.
-        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES, ...tls },
       },
       () => resolve(s),
     );
@@ -95,7 +110,7 @@ export async function startApiServer(
   const metricsAddress = metricsServer?.address();
   const metricsPort =
     typeof metricsAddress === "object" && metricsAddress ? metricsAddress.port : undefined;
-  log.info({ port, metricsPort }, "certq API listening");
+  log.info({ port, metricsPort, tls: tls !== undefined }, "certq API listening");
   return {
     port,
     metricsPort,
@@ -105,6 +120,7 @@ export async function startApiServer(
       await issuance.close();
       await queue.close();
       await maintenance.close();
+      await acme.close();
       redis.disconnect();
       eventsRedis.disconnect();
     },

@@ -2,8 +2,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger, type RedisConnectionConfig } from "@certq/config";
 import {
+  createAcmeDeps,
+  createAcmeResolver,
+  createAcmeValidationWorker,
   createAdmission,
   createCaSignerCache,
+  createChallengeValidators,
   createIssuanceClient,
   createIssuanceQueue,
   createIssuanceWorker,
@@ -73,6 +77,14 @@ export interface Harness {
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
   startWebhooks(backoffMs: number): Promise<ReturnType<typeof createWebhookWorker>>;
+  /** The ACME server's wiring (nonces, validation queue). */
+  acme: ReturnType<typeof createAcmeDeps>;
+  /** Starts ACME challenge validation against these ports and DNS server; closed by close(). */
+  startAcmeValidation(options: {
+    http01Port: number;
+    tlsAlpn01Port: number;
+    dnsResolver?: string;
+  }): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
   /** Creates a token with the given scopes and returns its value. */
@@ -101,6 +113,9 @@ export interface HarnessOptions {
   kek?: KeyRing;
   /** A PKCS#11 token for HSM CAs (the caller opens and closes it). */
   hsm?: HsmToken;
+  /** ACME validation attempts per challenge and the first retry's delay (default 3, 200 ms). */
+  acmeValidationAttempts?: number;
+  acmeValidationBackoffMs?: number;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -154,12 +169,22 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   });
   const maintenance = createMaintenanceQueue({ connection: redis, prefix });
   const workerMetrics = createWorkerMetrics();
+  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const acme = createAcmeDeps({
+    redis,
+    prefix,
+    issuance,
+    scheduleCrlRebuild,
+    validationAttempts: options.acmeValidationAttempts ?? 3,
+    validationBackoffMs: options.acmeValidationBackoffMs ?? 200,
+  });
   const app = createApp({
+    acme,
     metrics: createApiMetrics({ queue, include: [workerMetrics.registry] }),
     dashboardQueues: [queue, maintenance],
     ctx,
     issuance,
-    scheduleCrlRebuild: (caId) => enqueueCrlRebuild(maintenance, caId),
+    scheduleCrlRebuild,
     syncWaitMs: options.syncWaitMs ?? 20_000,
     readiness: { postgres: () => db.db.execute(sql`select 1`), redis: () => redis.ping() },
   });
@@ -196,6 +221,23 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return { status: res.status, headers: res.headers, body: parsed as never, text };
     },
     app,
+    acme,
+    async startAcmeValidation(validation) {
+      const connection = createRedis(TEST_REDIS, "worker");
+      const validators = createChallengeValidators({
+        policy: ctx.outbound.policy,
+        resolver: createAcmeResolver(validation.dnsResolver),
+        http01Port: validation.http01Port,
+        tlsAlpn01Port: validation.tlsAlpn01Port,
+      });
+      const worker = createAcmeValidationWorker({ ctx, connection, prefix, validators });
+      await worker.waitUntilReady();
+      closers.push(async () => {
+        await worker.close();
+        await validators.close();
+        connection.disconnect();
+      });
+    },
     async startWebhooks(backoffMs) {
       const connection = createRedis(TEST_REDIS, "worker");
       webhookQueue = createWebhookQueue({ connection, prefix, backoffMs });
@@ -258,6 +300,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       await queue.close();
       await maintenance.obliterate({ force: true }).catch(() => {});
       await maintenance.close();
+      await acme.validationQueue.obliterate({ force: true }).catch(() => {});
+      await acme.close();
       redis.disconnect();
       eventsRedis.disconnect();
       await ctx.outbound.close();

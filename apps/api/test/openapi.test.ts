@@ -9,7 +9,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 // Served by hono directly rather than described routes: the document, its viewer, metrics,
-// and the bull-board dashboard under /admin/queues (an HTML app with its own JSON API).
+// the bull-board dashboard under /admin/queues (an HTML app with its own JSON API), and the
+// ACME server under /acme, whose protocol RFC 8555 describes (JWS bodies, problem documents).
 const UNDOCUMENTED = new Set([
   "GET /openapi.json",
   "GET /docs",
@@ -37,7 +38,9 @@ describe("OpenAPI document", () => {
     const registered = h.app.routes
       .filter((r) => r.method !== "ALL")
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
-      .filter((r) => !UNDOCUMENTED.has(r) && !r.includes(" /admin/queues"));
+      .filter(
+        (r) => !UNDOCUMENTED.has(r) && !r.includes(" /admin/queues") && !r.includes(" /acme/"),
+      );
     expect(registered.length).toBeGreaterThan(30);
     expect(registered.filter((r) => !documented.has(r))).toEqual([]);
   });

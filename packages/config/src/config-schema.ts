@@ -99,6 +99,21 @@ export const configEnvSchema = z
         'must look like RSA_2048=20,RSA_3072=4, or be "none"',
       )
       .default("RSA_2048=20"),
+    /** PEM files: with both, the API serves HTTPS itself (ACME clients need HTTPS). */
+    CERTQ_TLS_CERT: z.string().min(1).optional(),
+    CERTQ_TLS_KEY: z.string().min(1).optional(),
+    /** The DNS server (`host:port`) ACME challenge validation asks; unset, the system's. */
+    CERTQ_ACME_DNS_RESOLVER: z
+      .string()
+      .regex(
+        /^(\[[0-9a-fA-F:]+\]|[^\s:]+)(:\d{1,5})?$/,
+        "must be host or host:port, e.g. 127.0.0.1:53",
+      )
+      .optional(),
+    /** The port ACME http-01 validation connects to (80, as RFC 8555 says; other ports for tests). */
+    CERTQ_ACME_HTTP01_PORT: port.default(80),
+    /** The port ACME tls-alpn-01 validation connects to (443, as RFC 8737 says). */
+    CERTQ_ACME_TLSALPN01_PORT: port.default(443),
     /** The PKCS#11 module (.so) of the token that holds HSM CAs' keys; unset: no HSM. */
     CERTQ_PKCS11_MODULE: z.string().min(1).optional(),
     /** The token by its label (softhsm2-util --label), or by slot ID. */
@@ -171,6 +186,11 @@ export interface Config {
   metricsPort: number;
   metricsHost: string;
   auditLogStream: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  acmeDnsResolver: string | undefined;
+  acmeHttp01Port: number;
+  acmeTlsAlpn01Port: number;
   /** Key algorithm name to pool size. */
   keyPool: Record<string, number>;
   /** The PKCS#11 token for HSM CAs; undefined without CERTQ_PKCS11_MODULE. */
@@ -207,6 +227,11 @@ export function toConfig(env: ConfigEnv): Config {
     metricsPort: env.CERTQ_METRICS_PORT,
     metricsHost: env.CERTQ_METRICS_HOST,
     auditLogStream: env.CERTQ_AUDIT_LOG_STREAM === "true",
+    tlsCert: env.CERTQ_TLS_CERT,
+    tlsKey: env.CERTQ_TLS_KEY,
+    acmeDnsResolver: env.CERTQ_ACME_DNS_RESOLVER,
+    acmeHttp01Port: env.CERTQ_ACME_HTTP01_PORT,
+    acmeTlsAlpn01Port: env.CERTQ_ACME_TLSALPN01_PORT,
     keyPool: Object.fromEntries(
       // "none", not "": an empty variable means unset, which gives the default pool.
       (env.CERTQ_KEY_POOL === "none" ? [] : env.CERTQ_KEY_POOL.split(",")).map((entry) => {

@@ -1,3 +1,8 @@
+export {
+  ACME_IDENTIFIER_OID,
+  readTlsAlpnCertificate,
+  type TlsAlpnCertificate,
+} from "./acme-identifier";
 export * from "./algorithms";
 export { validateAltName } from "./alt-names";
 export { type CertificateInput, createCertificate } from "./certificate";

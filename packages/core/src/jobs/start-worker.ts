@@ -1,8 +1,11 @@
+import { createAcmeResolver } from "../acme/acme-resolver";
+import { createChallengeValidators } from "../acme/challenge-validators";
 import { createKeyPool } from "../issuance/key-pool";
 import { createIssuanceQueue } from "../queue/issuance-queue";
 import { createWebhookQueue, enqueueWebhook } from "../queue/webhook-queue";
 import { createRedis } from "../runtime/redis";
 import type { Runtime } from "../runtime/start-runtime";
+import { createAcmeValidationWorker } from "./acme-validation-worker";
 import { createIssuanceWorker } from "./issuance-worker";
 import { startMaintenance } from "./maintenance";
 import { warnUnlessNoEviction } from "./redis-policy";
@@ -42,6 +45,19 @@ export async function startWorker(
   worker.on("error", (error) => log.error({ err: error.message }, "worker error"));
   await worker.waitUntilReady();
 
+  const validators = createChallengeValidators({
+    policy: ctx.outbound.policy,
+    resolver: createAcmeResolver(config.acmeDnsResolver),
+    http01Port: config.acmeHttp01Port,
+    tlsAlpn01Port: config.acmeTlsAlpn01Port,
+  });
+  const acmeValidation = createAcmeValidationWorker({
+    ctx,
+    connection,
+    prefix: config.queuePrefix,
+    validators,
+  });
+
   const issuanceQueue = createIssuanceQueue({
     connection,
     prefix: config.queuePrefix,
@@ -79,6 +95,8 @@ export async function startWorker(
       keyPool.stop();
       await maintenance.close();
       await webhooks.close();
+      await acmeValidation.close();
+      await validators.close();
       await webhookQueue.close();
       await issuanceQueue.close();
       connection.disconnect();

@@ -105,3 +105,19 @@ export function assertPolicy(policy: ProfilePolicy, request: PolicyRequest): voi
   const violations = evaluatePolicy(policy, request);
   if (violations.length > 0) throw new PolicyViolationError(violations);
 }
+
+/**
+ * The name rules alone: what an ACME order's identifiers are checked against at new-order,
+ * before any CSR (and so any key or usage) exists.
+ */
+export function evaluateNamePolicy(
+  policy: ProfilePolicy,
+  names: { commonName?: string; altNames: AltName[] },
+): string[] {
+  return [
+    ...new Set([
+      ...commonNameViolations(policy, names.commonName),
+      ...altNameViolations(policy, names.altNames),
+    ]),
+  ];
+}

@@ -52,6 +52,7 @@ export async function createProfile(
           defaults: input.defaults ?? {},
           policy: input.policy,
           webhookUrl: input.webhookUrl ?? null,
+          enrollment: input.enrollment ?? {},
           webhookSecret: webhookSecret ? sealWebhookSecret(args.ctx.kek, id, webhookSecret) : null,
         })
         .returning();
@@ -69,7 +70,10 @@ export async function createProfile(
       if (webhookSecret) await audit({ ...target, action: "profile.webhook_secret_generated" });
       return row;
     });
-    return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
+    return {
+      ...toProfileView(row, args.ctx.publicUrl),
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
@@ -83,12 +87,12 @@ export async function listProfiles(args: Args): Promise<ProfileView[]> {
     .select()
     .from(certificateProfiles)
     .orderBy(asc(certificateProfiles.createdAt), asc(certificateProfiles.id));
-  return rows.map(toProfileView);
+  return rows.map((row) => toProfileView(row, args.ctx.publicUrl));
 }
 
 export async function getProfile(args: Args & { profileId: string }): Promise<ProfileView> {
   requireScope(args.principal, "profiles:manage");
-  return toProfileView(await findProfile(args.ctx.db, args.profileId));
+  return toProfileView(await findProfile(args.ctx.db, args.profileId), args.ctx.publicUrl);
 }
 
 export async function updateProfile(
@@ -113,6 +117,7 @@ export async function updateProfile(
           defaults: input.defaults,
           policy: input.policy,
           webhookUrl: input.webhookUrl,
+          enrollment: input.enrollment,
           webhookSecret:
             input.webhookUrl === null
               ? null
@@ -135,7 +140,10 @@ export async function updateProfile(
       if (webhookSecret) await audit({ ...target, action: "profile.webhook_secret_generated" });
       return row;
     });
-    return { ...toProfileView(row), ...(webhookSecret ? { webhookSecret } : {}) };
+    return {
+      ...toProfileView(row, args.ctx.publicUrl),
+      ...(webhookSecret ? { webhookSecret } : {}),
+    };
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError(`A profile with slug '${input.slug}' already exists`);
@@ -169,5 +177,5 @@ export async function deleteProfile(args: Args & { profileId: string }): Promise
     }
     throw error;
   }
-  return toProfileView(profile);
+  return toProfileView(profile, args.ctx.publicUrl);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { profileDefaultsSchema, profilePolicySchema } from "../policy";
 import { plainText } from "../subject-schema";
+import { profileEnrollmentSchema } from "./enrollment-schema";
 
 /** Input schemas are parsed at the edge (the route's validator); verbs receive parsed values. */
 export const createProfileInputSchema = z.strictObject({
@@ -19,6 +20,8 @@ export const createProfileInputSchema = z.strictObject({
     .max(2_048)
     .nullable()
     .optional(),
+  /** `{acme: {requireEab, challengeTypes}}` turns on ACME enrollment; `{}` turns it off. */
+  enrollment: profileEnrollmentSchema.optional(),
 });
 export type CreateProfileInput = z.infer<typeof createProfileInputSchema>;
 
@@ -35,6 +38,9 @@ export const profileViewSchema = z.object({
   defaults: profileDefaultsSchema,
   policy: profilePolicySchema,
   webhookUrl: z.string().nullable(),
+  enrollment: profileEnrollmentSchema,
+  /** The ACME directory URL, when the profile enables ACME. */
+  acmeDirectoryUrl: z.string().optional(),
   /** Only in the answer that created the webhook: the HMAC secret, shown once. */
   webhookSecret: z.string().optional(),
   createdAt: z.string(),

@@ -6,6 +6,8 @@ export const ISSUANCE_QUEUE = "issuance";
 export const MAINTENANCE_QUEUE = "maintenance";
 /** Webhook deliveries, retried with backoff, apart from issuance so they never slow it. */
 export const WEBHOOK_QUEUE = "webhooks";
+/** ACME challenge validations: outbound connections to clients, apart from issuance. */
+export const ACME_VALIDATION_QUEUE = "acme-validation";
 
 /**
  * Every job name with its payload schema. Payloads carry IDs only: job data sits in clear
@@ -15,6 +17,7 @@ export const jobCatalog = {
   issue: z.strictObject({ requestId: z.uuid() }),
   "rebuild-crl": z.strictObject({ caId: z.uuid() }),
   "deliver-webhook": z.strictObject({ requestId: z.uuid() }),
+  "validate-challenge": z.strictObject({ challengeId: z.uuid() }),
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -1,8 +1,8 @@
-import { certificates } from "@certq/db";
+import { type CertificateRow, certificates } from "@certq/db";
 import { REVOCATION_REASONS, type RevocationReason } from "@certq/pki";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { inAuditedTransaction } from "../audit/record-audit";
+import { type AuditEntry, inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCertificateBySerial } from "../certificates/find-certificate";
 import type { ServiceContext } from "../context";
@@ -34,28 +34,61 @@ export async function revokeCertificate(args: {
 }): Promise<z.infer<typeof revokedSchema>> {
   requireScope(args.principal, "certificates:revoke");
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
+  const revokedAt = await revokeIssuedCertificate({
+    ...args,
+    certificate,
+    reason: args.input.revocationReason,
+    revokedBy: {},
+  });
+  if (!revokedAt) {
+    throw new BadRequestError(
+      `Certificate ${certificate.serialNumber} is already revoked`,
+      "serialNumber",
+    );
+  }
+  return {
+    message: "Successfully revoked certificate",
+    serialNumber: certificate.serialNumber,
+    revokedAt: revokedAt.toISOString(),
+  };
+}
+
+/**
+ * Marks a certificate revoked and queues its CA's CRL rebuild; the time, or undefined when
+ * it was revoked already. Callers check who may revoke (a scope, an ACME account or key).
+ */
+export async function revokeIssuedCertificate(args: {
+  ctx: ServiceContext;
+  certificate: Pick<CertificateRow, "id">;
+  reason: RevocationReason;
+  /** Who revoked: the token, or (ACME, no token) null with how the request was authorised. */
+  principal: AuditEntry["principal"];
+  revokedBy: Record<string, unknown>;
+  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+}): Promise<Date | undefined> {
   const revokedAt = args.ctx.now();
   const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
     const [row] = await tx
       .update(certificates)
-      .set({ status: "revoked", revokedAt, revocationReason: args.input.revocationReason })
-      .where(and(eq(certificates.id, certificate.id), eq(certificates.status, "active")))
+      .set({ status: "revoked", revokedAt, revocationReason: args.reason })
+      .where(and(eq(certificates.id, args.certificate.id), eq(certificates.status, "active")))
       .returning();
-    if (!row) {
-      throw new BadRequestError(
-        `Certificate ${certificate.serialNumber} is already revoked`,
-        "serialNumber",
-      );
-    }
+    if (!row) return undefined;
     await audit({
       principal: args.principal,
       action: "certificate.revoked",
       targetType: "certificate",
       targetId: row.id,
-      details: { serialNumber: row.serialNumber, reason: row.revocationReason, caId: row.caId },
+      details: {
+        serialNumber: row.serialNumber,
+        reason: row.revocationReason,
+        caId: row.caId,
+        ...args.revokedBy,
+      },
     });
     return row;
   });
+  if (!row) return undefined;
   args.ctx.log.info(
     { serialNumber: row.serialNumber, reason: row.revocationReason },
     "certificate revoked",
@@ -68,9 +101,5 @@ export async function revokeCertificate(args: {
         "CRL rebuild not queued; the periodic refresh will rebuild it",
       ),
     );
-  return {
-    message: "Successfully revoked certificate",
-    serialNumber: row.serialNumber,
-    revokedAt: revokedAt.toISOString(),
-  };
+  return revokedAt;
 }

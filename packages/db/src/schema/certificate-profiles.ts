@@ -18,6 +18,8 @@ export const certificateProfiles = pgTable(
     webhookUrl: text("webhook_url"),
     /** The HMAC-SHA256 secret of those events, sealed like private keys. */
     webhookSecret: bytea("webhook_secret"),
+    /** How clients may enroll besides the API (`{acme: {...}}`), parsed by @certq/core. */
+    enrollment: jsonb("enrollment").$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },
   (t) => [
