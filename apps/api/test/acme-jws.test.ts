@@ -383,6 +383,18 @@ describe("accounts and external account binding", () => {
       403,
       "unauthorized",
     );
+
+    // Each account event is one audit row, naming the account (no token signs ACME).
+    const accountId = (client.kid as string).split("/").at(-1) as string;
+    const audited = await h.db.db.execute<{ action: string; token_id: string | null }>(sql`
+      select action, token_id from audit_log
+      where target_type = 'acme_account' and target_id = ${accountId} order by seq`);
+    expect(audited.map((r) => r.action)).toEqual([
+      "acme.account_created",
+      "acme.account_key_changed",
+      "acme.account_deactivated",
+    ]);
+    expect(audited.every((r) => r.token_id === null)).toBe(true);
   });
 });
 

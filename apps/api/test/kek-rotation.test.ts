@@ -199,12 +199,20 @@ describe("KEK rotation while issuance runs", () => {
       before.push(res.body.certificateRequestId);
       expect((await waitForRequest(h, res.body.certificateRequestId)).status).toBe("issued");
     }
+    const eab = await h.request(
+      "POST",
+      `/api/v1/cert-manager/certificate-profiles/${profileId}/acme/eab-keys`,
+      {
+        body: { name: "rotation" },
+      },
+    );
+    expect(eab.status, eab.text).toBe(201);
     seeded = await seedKeys(h, oldKey, ca.id, SEEDED);
   }, 180_000);
   afterAll(() => h.close());
 
   it("re-wraps 1,000 stored keys under the new KEK while certificates are issued; every key then opens with the new KEK alone", async () => {
-    const stored = SEEDED + 3 + 1 + 1; // seeded, issued, the CA's key, the webhook secret
+    const stored = SEEDED + 3 + 1 + 1 + 1; // seeded, issued, the CA's key, the webhook secret, an EAB key
     expect(await countUnder(h, kekId(oldKey))).toBe(stored - SEEDED / 2);
     // The processes restart with the new key current and the old one in CERTQ_KEK_PREVIOUS.
     const ring = createKeyRing(newKey, [oldKey]);
@@ -236,6 +244,7 @@ describe("KEK rotation while issuance runs", () => {
       ["certificate_authorities", 1],
       ["certificates", SEEDED + 3],
       ["certificate_profiles", 1],
+      ["acme_eab_keys", 1],
     ]);
     expect(batchesSeen.filter((t) => t === "certificates").length).toBe(Math.ceil(1003 / 50));
 

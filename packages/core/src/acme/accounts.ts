@@ -1,7 +1,14 @@
-import { type AcmeAccountRow, acmeAccounts, acmeEabKeys, acmeOrders } from "@certq/db";
+import {
+  type AcmeAccountRow,
+  type AuditLogRow,
+  acmeAccounts,
+  acmeEabKeys,
+  acmeOrders,
+} from "@certq/db";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { base64url, EmbeddedJWK, errors, flattenedVerify, type JWK } from "jose";
 import { z } from "zod";
+import { inAuditedTransaction, recordAudit, streamAuditRows } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
 import { isUniqueViolation } from "../pg-errors";
 import { isUuid } from "../uuid";
@@ -144,6 +151,7 @@ export async function newAcmeAccount(post: AcmePost): Promise<AcmeReply> {
       "This directory needs an externalAccountBinding (ask the operator for an EAB key)",
     );
   }
+  const auditRows: AuditLogRow[] = [];
   try {
     const account = await post.ctx.db.transaction(async (tx) => {
       const [row] = await tx
@@ -168,8 +176,19 @@ export async function newAcmeAccount(post: AcmePost): Promise<AcmeReply> {
           throw new AcmeProblem("unauthorized", "externalAccountBinding: the EAB key is used");
         }
       }
+      // No token signs ACME requests: the row names the token the EAB key binds it to.
+      auditRows.push(
+        await recordAudit(tx, post.ctx, {
+          principal: null,
+          action: "acme.account_created",
+          targetType: "acme_account",
+          targetId: row.id,
+          details: { profileId: row.profileId, eabKeyId: eab?.id ?? null, tokenId: row.tokenId },
+        }),
+      );
       return row;
     });
+    streamAuditRows(post.ctx, auditRows);
     post.ctx.log.info(
       { profileId: profile.profile.id, accountId: account.id, eab: eab?.id },
       "ACME account created",
@@ -206,15 +225,28 @@ export async function updateAcmeAccount(
   const payload = verified.payload;
   if (payload && (payload.contact !== undefined || payload.status !== undefined)) {
     checkContacts(payload.contact);
-    const [row] = await post.ctx.db
-      .update(acmeAccounts)
-      .set({
-        contact: payload.contact,
-        status: payload.status,
-      })
-      .where(and(eq(acmeAccounts.id, account.id), eq(acmeAccounts.status, "valid")))
-      .returning();
-    if (!row) throw new AcmeProblem("unauthorized", "The account is no longer valid");
+    const deactivating = payload.status === "deactivated";
+    const row = await inAuditedTransaction(post.ctx, async (tx, audit) => {
+      const [row] = await tx
+        .update(acmeAccounts)
+        .set({
+          contact: payload.contact,
+          status: payload.status,
+        })
+        .where(and(eq(acmeAccounts.id, account.id), eq(acmeAccounts.status, "valid")))
+        .returning();
+      if (!row) throw new AcmeProblem("unauthorized", "The account is no longer valid");
+      if (deactivating) {
+        await audit({
+          principal: null,
+          action: "acme.account_deactivated",
+          targetType: "acme_account",
+          targetId: row.id,
+          details: { profileId: row.profileId },
+        });
+      }
+      return row;
+    });
     account = row;
     if (payload.status) post.ctx.log.info({ accountId: account.id }, "ACME account deactivated");
   }
@@ -300,17 +332,30 @@ export async function changeAcmeAccountKey(post: AcmePost): Promise<AcmeReply> {
     });
   }
   try {
-    const [row] = await post.ctx.db
-      .update(acmeAccounts)
-      .set({ jwk: newJwk, jwkThumbprint: thumbprint })
-      .where(
-        and(eq(acmeAccounts.id, account.id), eq(acmeAccounts.jwkThumbprint, account.jwkThumbprint)),
-      )
-      .returning();
-    if (!row)
-      throw new AcmeProblem("malformed", "key-change: the account key changed meanwhile", {
-        status: 409,
+    const row = await inAuditedTransaction(post.ctx, async (tx, audit) => {
+      const [row] = await tx
+        .update(acmeAccounts)
+        .set({ jwk: newJwk, jwkThumbprint: thumbprint })
+        .where(
+          and(
+            eq(acmeAccounts.id, account.id),
+            eq(acmeAccounts.jwkThumbprint, account.jwkThumbprint),
+          ),
+        )
+        .returning();
+      if (!row)
+        throw new AcmeProblem("malformed", "key-change: the account key changed meanwhile", {
+          status: 409,
+        });
+      await audit({
+        principal: null,
+        action: "acme.account_key_changed",
+        targetType: "acme_account",
+        targetId: row.id,
+        details: { from: account.jwkThumbprint, to: thumbprint },
       });
+      return row;
+    });
     post.ctx.log.info({ accountId: account.id }, "ACME account key changed");
     return {
       status: 200,

@@ -3,6 +3,7 @@ import { type AcmeEabKeyRow, acmeEabKeys } from "@certq/db";
 import { type KeyRing, openPrivateKey, sealPrivateKey } from "@certq/pki";
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
 import { findProfile } from "../profiles/find-profile";
@@ -28,10 +29,11 @@ export const eabKeyViewSchema = z.object({
 });
 export type EabKeyView = z.infer<typeof eabKeyViewSchema>;
 
-const aad = (profileId: string, id: string) => `acme-eab:${profileId}:${id}`;
+// Binding the record ID into the AEAD stops a sealed key being replayed onto another row.
+export const eabKeyAad = (id: string) => `acme-eab:${id}`;
 
 export function openEabKey(kek: KeyRing, row: AcmeEabKeyRow): Buffer {
-  return openPrivateKey({ kek, sealed: row.sealedHmacKey, aad: aad(row.profileId, row.id) });
+  return openPrivateKey({ kek, sealed: row.sealedHmacKey, aad: eabKeyAad(row.id) });
 }
 
 function toView(row: AcmeEabKeyRow): EabKeyView {
@@ -59,21 +61,31 @@ export async function createAcmeEabKey(args: {
   const profile = await findProfile(args.ctx.db, args.profileId);
   const id = crypto.randomUUID();
   const hmacKey = randomBytes(32);
-  const [row] = await args.ctx.db
-    .insert(acmeEabKeys)
-    .values({
-      id,
-      profileId: profile.id,
-      name: args.input.name ?? "",
-      sealedHmacKey: sealPrivateKey({
-        kek: args.ctx.kek,
-        plaintext: hmacKey,
-        aad: aad(profile.id, id),
-      }),
-      tokenId: args.principal.tokenId,
-    })
-    .returning();
-  if (!row) throw new Error("EAB key insert returned no row");
+  const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
+    const [row] = await tx
+      .insert(acmeEabKeys)
+      .values({
+        id,
+        profileId: profile.id,
+        name: args.input.name ?? "",
+        sealedHmacKey: sealPrivateKey({
+          kek: args.ctx.kek,
+          plaintext: hmacKey,
+          aad: eabKeyAad(id),
+        }),
+        tokenId: args.principal.tokenId,
+      })
+      .returning();
+    if (!row) throw new Error("EAB key insert returned no row");
+    await audit({
+      principal: args.principal,
+      action: "acme.eab_key_created",
+      targetType: "acme_eab_key",
+      targetId: row.id,
+      details: { profileId: profile.id, name: row.name },
+    });
+    return row;
+  });
   args.ctx.log.info({ profileId: profile.id, eabKeyId: id }, "ACME EAB key created");
   return { ...toView(row), hmacKey: hmacKey.toString("base64url") };
 }

@@ -59,6 +59,7 @@ describe("rewrapStoredKeys", () => {
       { table: "certificate_authorities", rewrapped: 1, alreadyCurrent: 0, remaining: 0 },
       { table: "certificates", rewrapped: 3, alreadyCurrent: 0, remaining: 1 },
       { table: "certificate_profiles", rewrapped: 0, alreadyCurrent: 0, remaining: 0 },
+      { table: "acme_eab_keys", rewrapped: 0, alreadyCurrent: 0, remaining: 0 },
     ]);
     expect(report).toMatchObject({ rewrapped: 4, alreadyCurrent: 0, remaining: 1, total: 5 });
     expect(report.failures).toHaveLength(1);

@@ -1,4 +1,5 @@
 import {
+  acmeEabKeys,
   certificateAuthorities,
   certificateProfiles,
   certificates,
@@ -6,6 +7,7 @@ import {
 } from "@certq/db";
 import { getTableName, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { eabKeyAad } from "../acme/eab-keys";
 import { caKeyAad } from "../cas/ca-key";
 import { certificateKeyAad } from "../certificates/certificate-key";
 import { webhookSecretAad } from "../webhooks/webhook-secret";
@@ -40,6 +42,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   sealedColumn(certificateAuthorities, certificateAuthorities.encryptedPrivateKey, caKeyAad),
   sealedColumn(certificates, certificates.encryptedPrivateKey, certificateKeyAad),
   sealedColumn(certificateProfiles, certificateProfiles.webhookSecret, webhookSecretAad),
+  sealedColumn(acmeEabKeys, acmeEabKeys.sealedHmacKey, eabKeyAad),
 ];
 
 /** The header (see sealedKekHeader) of envelopes sealed under `kekId`. */

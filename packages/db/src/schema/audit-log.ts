@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = [
   "certificate.deactivated",
   "certificate.deleted",
   "certificate_request.failed",
+  "acme.eab_key_created",
+  "acme.account_created",
+  "acme.account_deactivated",
+  "acme.account_key_changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -33,6 +37,8 @@ export const AUDIT_TARGET_TYPES = [
   "certificate",
   "uploaded_certificate",
   "certificate_request",
+  "acme_account",
+  "acme_eab_key",
 ] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
