@@ -76,10 +76,15 @@ export function createApp(deps: AppDeps) {
     // A per-request logger, so every line a verb writes carries the request ID.
     const log = deps.ctx.log.child({ reqId: c.get("requestId") });
     const origin = { requestId: c.get("requestId"), sourceAddress: peerAddress(c) };
-    c.set("ctx", { ...deps.ctx, log, origin });
+    c.set("ctx", {
+      ...deps.ctx,
+      issuance: deps.issuance,
+      scheduleCrlRebuild: deps.scheduleCrlRebuild,
+      log,
+      origin,
+    });
     c.set("issuance", deps.issuance);
     c.set("syncWaitMs", deps.syncWaitMs);
-    c.set("scheduleCrlRebuild", deps.scheduleCrlRebuild);
     c.set("acme", deps.acme);
     const started = performance.now();
     await next();

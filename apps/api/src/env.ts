@@ -1,13 +1,12 @@
-import type { AcmeDeps, IssuanceClient, Principal, ServiceContext } from "@certq/core";
+import type { AcmeDeps, IssuanceClient, Principal, QueueingContext } from "@certq/core";
 
 /** Per-request variables set by middleware. */
 export interface AppEnv {
   Variables: {
     requestId: string;
-    ctx: ServiceContext;
+    ctx: QueueingContext;
     issuance: IssuanceClient;
     syncWaitMs: number;
-    scheduleCrlRebuild: (caId: string) => Promise<unknown>;
     principal: Principal;
     acme: AcmeDeps;
   };

@@ -1,22 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { ConfigError } from "@certq/config";
-import {
-  createAcmeDeps,
-  createAdmission,
-  createIssuanceClient,
-  createIssuanceQueue,
-  createMaintenanceQueue,
-  createRedis,
-  enqueueCrlRebuild,
-  type Runtime,
-  serveMetrics,
-} from "@certq/core";
+import { type Runtime, serveMetrics } from "@certq/core";
 import { serve } from "@hono/node-server";
-import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
-import { createApp } from "./app";
-import { createApiMetrics } from "./metrics";
+import { createApiWiring } from "./api-wiring";
 import { MAX_HEADER_BYTES } from "./middleware/json-body";
 
 export interface ApiServer {
@@ -32,58 +20,28 @@ export async function startApiServer(
   options: { metricsRegistries?: Registry[] } = {},
 ): Promise<ApiServer> {
   const { config, log } = runtime;
-  const redis = createRedis(config.redis, "producer");
-  const eventsRedis = createRedis(config.redis, "worker");
-  for (const connection of [redis, eventsRedis]) {
-    connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
-  }
-  const queue = createIssuanceQueue({
-    connection: redis,
-    prefix: config.queuePrefix,
-    attempts: config.jobAttempts,
-  });
-  queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
-  const issuance = await createIssuanceClient({
-    queue,
-    db: runtime.ctx.db,
-    admit: createAdmission({
-      queue,
-      redis,
-      prefix: config.queuePrefix,
-      maxQueueDepth: config.maxQueueDepth,
-      defaultTokenRate: config.tokenRateLimit,
-    }),
-    eventsConnection: eventsRedis,
-    prefix: config.queuePrefix,
-  });
-  const maintenance = createMaintenanceQueue({ connection: redis, prefix: config.queuePrefix });
-  maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
-  const metrics = createApiMetrics({ queue, include: options.metricsRegistries });
   // With a port of its own, /metrics is served there only (bound to CERTQ_METRICS_HOST).
+  const wiring = await createApiWiring({
+    ctx: runtime.ctx,
+    log,
+    redis: config.redis,
+    prefix: config.queuePrefix,
+    jobAttempts: config.jobAttempts,
+    maxQueueDepth: config.maxQueueDepth,
+    tokenRateLimit: config.tokenRateLimit,
+    syncWaitMs: config.syncWaitMs,
+    metricsRoute: config.metricsPort === 0,
+    metricsRegistries: options.metricsRegistries,
+  });
+  const { app } = wiring;
   const metricsServer =
     config.metricsPort > 0
       ? await serveMetrics({
-          render: metrics.render,
+          render: wiring.metrics.render,
           port: config.metricsPort,
           host: config.metricsHost,
         })
       : undefined;
-  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
-  const acme = createAcmeDeps({ redis, prefix: config.queuePrefix, issuance, scheduleCrlRebuild });
-  const app = createApp({
-    acme,
-    metrics,
-    metricsRoute: metricsServer === undefined,
-    dashboardQueues: [queue, maintenance, acme.validationQueue],
-    ctx: runtime.ctx,
-    issuance,
-    scheduleCrlRebuild,
-    syncWaitMs: config.syncWaitMs,
-    readiness: {
-      postgres: () => runtime.ctx.db.execute(sql`select 1`),
-      redis: () => redis.ping(),
-    },
-  });
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
     throw new ConfigError(["CERTQ_TLS_CERT and CERTQ_TLS_KEY: set both, or neither"]);
   }
@@ -117,12 +75,7 @@ export async function startApiServer(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
-      await issuance.close();
-      await queue.close();
-      await maintenance.close();
-      await acme.close();
-      redis.disconnect();
-      eventsRedis.disconnect();
+      await wiring.close();
     },
   };
 }

@@ -2,25 +2,18 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger, type RedisConnectionConfig } from "@certq/config";
 import {
-  createAcmeDeps,
+  type createAcmeDeps,
   createAcmeResolver,
   createAcmeValidationWorker,
-  createAdmission,
-  createCaSignerCache,
   createChallengeValidators,
-  createIssuanceClient,
-  createIssuanceQueue,
   createIssuanceWorker,
-  createMaintenanceQueue,
   createOutboundClient,
   createOutboundPolicy,
   createRedis,
-  createSharedLookups,
-  createTokenCache,
+  createServiceContext,
   createWebhookQueue,
   createWebhookWorker,
   createWorkerMetrics,
-  enqueueCrlRebuild,
   enqueueWebhook,
   ensureAdminToken,
   type HsmToken,
@@ -35,9 +28,7 @@ import {
 } from "@certq/core";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { createKeyRing, type KeyRing } from "@certq/pki";
-import { sql } from "drizzle-orm";
-import { createApp } from "../src/app";
-import { createApiMetrics } from "../src/metrics";
+import { type ApiWiring, createApiWiring } from "../src/api-wiring";
 
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
 export const TEST_REDIS: RedisConnectionConfig = { topology: "single", url: TEST_REDIS_URL };
@@ -72,7 +63,7 @@ export interface Harness {
     options?: RequestOptions,
   ): Promise<ApiResponse<T>>;
   /** The app itself, e.g. to serve it over a real socket. */
-  app: ReturnType<typeof createApp>;
+  app: ApiWiring["app"];
   /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
@@ -131,63 +122,36 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     }),
   });
   const kek = options.kek ?? createKeyRing(randomBytes(32));
-  const ctx: ServiceContext = {
+  const ctx = createServiceContext({
     db: db.db,
     log,
     kek,
-    now: () => new Date(),
     publicUrl: "http://certq.test:8080",
-    tokenCache: options.tokenCacheMs
-      ? createTokenCache({ ttlMs: options.tokenCacheMs })
-      : undefined,
-    lookups: createSharedLookups(db.db),
-    signers: createCaSignerCache(kek, undefined, options.hsm),
+    tokenCacheMs: options.tokenCacheMs ?? 0,
     outbound: createOutboundClient({
       policy: createOutboundPolicy({ allow: options.outboundAllow ?? [] }),
       lookup: options.outboundLookup,
     }),
-    streamAudit: options.streamAudit,
     hsm: options.hsm,
-  };
+    streamAudit: options.streamAudit ?? false,
+  });
   const prefix = `{test-${randomUUID()}}`;
-  const redis = createRedis(TEST_REDIS, "producer");
-  const eventsRedis = createRedis(TEST_REDIS, "worker");
-  const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.attempts ?? 3 });
-  const admit = createAdmission({
-    queue,
-    redis,
-    prefix,
-    maxQueueDepth: options.maxQueueDepth ?? 10_000,
-    defaultTokenRate: options.tokenRateLimit ?? 0,
-  });
-  const issuance = await createIssuanceClient({
-    queue,
-    admit,
-    db: ctx.db,
-    eventsConnection: eventsRedis,
-    prefix,
-  });
-  const maintenance = createMaintenanceQueue({ connection: redis, prefix });
   const workerMetrics = createWorkerMetrics();
-  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
-  const acme = createAcmeDeps({
-    redis,
-    prefix,
-    issuance,
-    scheduleCrlRebuild,
-    validationAttempts: options.acmeValidationAttempts ?? 3,
-    validationBackoffMs: options.acmeValidationBackoffMs ?? 200,
-  });
-  const app = createApp({
-    acme,
-    metrics: createApiMetrics({ queue, include: [workerMetrics.registry] }),
-    dashboardQueues: [queue, maintenance],
+  const wiring = await createApiWiring({
     ctx,
-    issuance,
-    scheduleCrlRebuild,
+    log,
+    redis: TEST_REDIS,
+    prefix,
+    jobAttempts: options.attempts ?? 3,
+    maxQueueDepth: options.maxQueueDepth ?? 10_000,
+    tokenRateLimit: options.tokenRateLimit ?? 0,
     syncWaitMs: options.syncWaitMs ?? 20_000,
-    readiness: { postgres: () => db.db.execute(sql`select 1`), redis: () => redis.ping() },
+    metricsRoute: true,
+    metricsRegistries: [workerMetrics.registry],
+    acmeValidationAttempts: options.acmeValidationAttempts ?? 3,
+    acmeValidationBackoffMs: options.acmeValidationBackoffMs ?? 200,
   });
+  const { app, queue, maintenance, issuance, acme } = wiring;
   const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
   await ensureAdminToken({ ctx, value: adminToken });
   const workers: IssuanceWorker[] = [];
@@ -295,15 +259,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       for (const close of closers) await close();
-      await issuance.close();
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
-      await maintenance.obliterate({ force: true }).catch(() => {});
-      await maintenance.close();
-      await acme.validationQueue.obliterate({ force: true }).catch(() => {});
-      await acme.close();
-      redis.disconnect();
-      eventsRedis.disconnect();
+      for (const q of [queue, maintenance, acme.validationQueue]) {
+        await q.obliterate({ force: true }).catch(() => {});
+      }
+      await wiring.close();
       await ctx.outbound.close();
       await db.drop();
     },

@@ -22,7 +22,7 @@ describe("queue dashboard", () => {
     const names = (viaBasic.body as { queues: { name: string }[] }).queues
       .map((q) => q.name)
       .sort();
-    expect(names).toEqual(["issuance", "maintenance"]);
+    expect(names).toEqual(["acme-validation", "issuance", "maintenance"]);
   });
 
   it("asks browsers for credentials (401 + WWW-Authenticate) and refuses non-admin tokens (403)", async () => {

@@ -17,16 +17,14 @@ afterAll(() => h.close());
 /** A request committed as pending whose job never reached Redis. */
 async function lostRequest(commonName: string) {
   const { requestId } = await submitCertificateRequest({
-    ctx: h.ctx,
+    // Admitted and stored, never enqueued: the job does not reach Redis.
+    ctx: { ...h.ctx, issuance: { ...h.issuance, enqueue: async () => {} } },
     // The harness's admin token: requests record which token submitted them.
     principal: {
       tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
       tokenName: "admin",
       scopes: ["admin"],
     },
-    enqueue: async () => {},
-    insert: h.issuance.insert,
-    admit: async () => {},
     input: { profileId, commonName },
   });
   // Past the grace period in which the API may still be enqueueing it.

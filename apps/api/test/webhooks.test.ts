@@ -191,15 +191,13 @@ describe("webhooks", () => {
     const profile = await profileWithWebhook(hook.url);
     // Accepted but held back from the queue, so the profile changes before the worker runs.
     const { requestId } = await submitCertificateRequest({
-      ctx: h.ctx,
+      // Admitted and stored, never enqueued: the job does not reach Redis.
+      ctx: { ...h.ctx, issuance: { ...h.issuance, enqueue: async () => {} } },
       principal: {
         tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
         tokenName: "admin",
         scopes: ["admin"],
       },
-      enqueue: async () => {},
-      insert: h.issuance.insert,
-      admit: async () => {},
       input: { profileId: profile.id, commonName: "later.example.test" },
     });
     await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${profile.id}`, {

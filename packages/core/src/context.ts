@@ -3,7 +3,9 @@ import type { Database } from "@certq/db";
 import type { KeyRing } from "@certq/pki";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { RequestViewLookup } from "./certificate-requests/get-request";
+import type { Enqueue, InsertPendingRequest } from "./certificate-requests/submit-request";
 import type { HsmToken } from "./hsm/pkcs11-token";
+import type { Admit } from "./issuance/admission";
 import type { OutboundClient } from "./outbound/outbound-client";
 import type { IssuingProfileLookup } from "./profiles/find-issuing-profile";
 import type { TokenLookup } from "./tokens/authenticate";
@@ -43,4 +45,20 @@ export interface SharedLookups {
   token: TokenLookup;
   issuingProfile: IssuingProfileLookup;
   requestView: RequestViewLookup;
+}
+
+/**
+ * What an API process adds for the verbs that queue work, so a route still passes only
+ * `{ ctx, principal, input }`: the issuance client's store, admit and enqueue, and the CRL
+ * rebuild a revocation schedules.
+ */
+export interface QueueingContext extends ServiceContext {
+  issuance: {
+    /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
+    admit: Admit;
+    /** Stores the request: the process's shared inserter, which batches. */
+    insert: InsertPendingRequest;
+    enqueue: Enqueue;
+  };
+  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
 }

@@ -84,6 +84,7 @@ export * from "./runtime/connection-faults";
 export * from "./runtime/crash-guards";
 export * from "./runtime/metrics-server";
 export * from "./runtime/redis";
+export * from "./runtime/service-context";
 export * from "./runtime/start-runtime";
 export * from "./shared-lookups";
 export * from "./tokens/authenticate";

@@ -3,10 +3,9 @@ import { type CertificateRequestRow, certificateRequests, type Database, rawSql 
 import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
-import type { ServiceContext } from "../context";
+import type { QueueingContext, ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
 import { createGroupCommit } from "../group-commit";
-import type { Admit } from "../issuance/admission";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
@@ -27,13 +26,8 @@ export interface SubmittedRequest {
  * succeed), commits the request as pending, then enqueues it with its ID as the job ID.
  */
 export async function submitCertificateRequest(args: {
-  ctx: ServiceContext;
+  ctx: Pick<QueueingContext, keyof ServiceContext | "issuance">;
   principal: Principal;
-  enqueue: Enqueue;
-  /** Stores the request: the process's shared inserter (IssuanceClient.insert), which batches. */
-  insert: InsertPendingRequest;
-  /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
-  admit: Admit;
   input: SubmitCertificateInput;
   idempotencyKey?: string;
 }): Promise<SubmittedRequest> {
@@ -59,9 +53,9 @@ export async function submitCertificateRequest(args: {
     now,
     nameConstraints,
   });
-  await args.admit(args.principal);
+  await ctx.issuance.admit(args.principal);
 
-  const row = await args.insert({
+  const row = await ctx.issuance.insert({
     profileId: profile.id,
     caId: ca.id,
     resolved,
@@ -79,7 +73,7 @@ export async function submitCertificateRequest(args: {
   }
 
   try {
-    await args.enqueue(row.id);
+    await ctx.issuance.enqueue(row.id);
   } catch (error) {
     // Nothing was accepted: drop the row so a retry (even with the same key) starts clean.
     await ctx.db.delete(certificateRequests).where(eq(certificateRequests.id, row.id));

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type AuditEntry, inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCertificateBySerial } from "../certificates/find-certificate";
-import type { ServiceContext } from "../context";
+import type { QueueingContext, ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
 
 export const revokeInputSchema = z.strictObject({
@@ -26,16 +26,16 @@ export const revokedSchema = z.object({
  * job; if that cannot be queued now, the hourly refresh catches up.
  */
 export async function revokeCertificate(args: {
-  ctx: ServiceContext;
+  ctx: Pick<QueueingContext, keyof ServiceContext | "scheduleCrlRebuild">;
   principal: Principal;
   serialNumber: string;
   input: RevokeInput;
-  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
 }): Promise<z.infer<typeof revokedSchema>> {
   requireScope(args.principal, "certificates:revoke");
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
   const revokedAt = await revokeIssuedCertificate({
     ...args,
+    scheduleCrlRebuild: args.ctx.scheduleCrlRebuild,
     certificate,
     reason: args.input.revocationReason,
     revokedBy: {},

@@ -8,18 +8,16 @@ import {
 } from "@certq/config";
 import { createDatabase, migrateDatabase } from "@certq/db";
 import { createKeyRing, type KeyRing } from "@certq/pki";
-import { createCaSignerCache } from "../cas/ca-signer-cache";
 import type { ServiceContext } from "../context";
 import { openHsmToken } from "../hsm/pkcs11-token";
 import { checkKeyRing, KeyRingMismatchError } from "../kek/check-key-ring";
 import { createOutboundClient } from "../outbound/outbound-client";
 import { createOutboundPolicy } from "../outbound/outbound-policy";
-import { createSharedLookups } from "../shared-lookups";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
-import { createTokenCache } from "../tokens/token-cache";
 import { checkPostgres, DependencyUnreachableError } from "./check-dependencies";
 import { checkRedis } from "./check-redis";
 import { installCrashGuards } from "./crash-guards";
+import { createServiceContext } from "./service-context";
 
 export interface Runtime {
   config: Config;
@@ -51,20 +49,16 @@ export async function startRuntime(name: string, config: Config = loadConfig()):
   });
   const hsm = config.pkcs11 ? await openHsmToken(config.pkcs11) : undefined;
   if (hsm) log.info({ module: config.pkcs11?.modulePath }, "PKCS#11 token open for HSM CAs");
-  const ctx: ServiceContext = {
+  const ctx = createServiceContext({
     db: database.db,
     log,
     kek,
-    now: () => new Date(),
     publicUrl: config.publicUrl,
-    tokenCache:
-      config.tokenCacheMs > 0 ? createTokenCache({ ttlMs: config.tokenCacheMs }) : undefined,
-    lookups: createSharedLookups(database.db),
-    signers: createCaSignerCache(kek, undefined, hsm),
+    tokenCacheMs: config.tokenCacheMs,
     outbound,
-    streamAudit: config.auditLogStream,
     hsm,
-  };
+    streamAudit: config.auditLogStream,
+  });
   if (config.adminToken) await ensureAdminToken({ ctx, value: config.adminToken });
   return {
     config,

@@ -38,9 +38,6 @@ export function registerIssueCertificateV3(app: OpenAPIHono<AppEnv>) {
     const { requestId } = await submitCertificateRequest({
       ctx,
       principal,
-      enqueue: issuance.enqueue,
-      insert: issuance.insert,
-      admit: issuance.admit,
       input: c.req.valid("json"),
     });
     await issuance.waitForJob(requestId, syncWaitMs);

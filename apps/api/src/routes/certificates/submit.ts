@@ -32,9 +32,6 @@ export function registerSubmitCertificate(app: OpenAPIHono<AppEnv>) {
     const submitted = await submitCertificateRequest({
       ctx: c.var.ctx,
       principal: c.var.principal,
-      enqueue: c.var.issuance.enqueue,
-      insert: c.var.issuance.insert,
-      admit: c.var.issuance.admit,
       input: c.req.valid("json"),
       idempotencyKey: c.req.valid("header")["idempotency-key"],
     });

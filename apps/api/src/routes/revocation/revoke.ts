@@ -27,7 +27,6 @@ export function registerRevokeCertificate(app: OpenAPIHono<AppEnv>) {
       principal: c.var.principal,
       serialNumber,
       input: c.req.valid("json"),
-      scheduleCrlRebuild: c.var.scheduleCrlRebuild,
     });
     return c.json(revoked, 200);
   });

@@ -1,0 +1,106 @@
+import type { Logger, RedisConnectionConfig } from "@certq/config";
+import {
+  createAcmeDeps,
+  createAdmission,
+  createIssuanceClient,
+  createIssuanceQueue,
+  createMaintenanceQueue,
+  createRedis,
+  enqueueCrlRebuild,
+  type ServiceContext,
+} from "@certq/core";
+import { sql } from "drizzle-orm";
+import type { Registry } from "prom-client";
+import { createApp } from "./app";
+import { createApiMetrics } from "./metrics";
+
+/** What the API's wiring reads; production takes it from the config, tests from options. */
+export interface ApiWiringOptions {
+  ctx: ServiceContext;
+  log: Logger;
+  redis: RedisConnectionConfig;
+  prefix: string;
+  jobAttempts: number;
+  maxQueueDepth: number;
+  tokenRateLimit: number;
+  syncWaitMs: number;
+  /** false when /metrics has a listener of its own (CERTQ_METRICS_PORT). */
+  metricsRoute: boolean;
+  /** Other registries served at /metrics (the in-process worker's, with `npm start`). */
+  metricsRegistries?: Registry[];
+  acmeValidationAttempts?: number;
+  acmeValidationBackoffMs?: number;
+}
+
+export type ApiWiring = Awaited<ReturnType<typeof createApiWiring>>;
+
+/**
+ * The API's queues, Redis clients, issuance client, ACME wiring and the app, built once:
+ * the server (server.ts) and the integration tests' harness both use this, so tests run
+ * the production wiring. close() releases what it opened (not the context's pool).
+ */
+export async function createApiWiring(options: ApiWiringOptions) {
+  const { ctx, log, prefix } = options;
+  const redis = createRedis(options.redis, "producer");
+  const eventsRedis = createRedis(options.redis, "worker");
+  for (const connection of [redis, eventsRedis]) {
+    connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  }
+  const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.jobAttempts });
+  queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
+  const issuance = await createIssuanceClient({
+    queue,
+    db: ctx.db,
+    admit: createAdmission({
+      queue,
+      redis,
+      prefix,
+      maxQueueDepth: options.maxQueueDepth,
+      defaultTokenRate: options.tokenRateLimit,
+    }),
+    eventsConnection: eventsRedis,
+    prefix,
+  });
+  const maintenance = createMaintenanceQueue({ connection: redis, prefix });
+  maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
+  const metrics = createApiMetrics({ queue, include: options.metricsRegistries });
+  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const acme = createAcmeDeps({
+    redis,
+    prefix,
+    issuance,
+    scheduleCrlRebuild,
+    validationAttempts: options.acmeValidationAttempts,
+    validationBackoffMs: options.acmeValidationBackoffMs,
+  });
+  const app = createApp({
+    acme,
+    metrics,
+    metricsRoute: options.metricsRoute,
+    dashboardQueues: [queue, maintenance, acme.validationQueue],
+    ctx,
+    issuance,
+    scheduleCrlRebuild,
+    syncWaitMs: options.syncWaitMs,
+    readiness: {
+      postgres: () => ctx.db.execute(sql`select 1`),
+      redis: () => redis.ping(),
+    },
+  });
+  return {
+    app,
+    metrics,
+    queue,
+    maintenance,
+    issuance,
+    acme,
+    async close() {
+      await issuance.close();
+      await queue.close();
+      await maintenance.close();
+      await acme.close();
+      redis.disconnect();
+      eventsRedis.disconnect();
+    },
+  };
+}
