@@ -31,6 +31,14 @@ module.exports = {
       from: { path: "^packages/" },
       to: { path: "^apps/" },
     },
+    {
+      name: "process-code-only-in-apps",
+      comment:
+        "@certq/process (exit codes, crash guards, signals) is for entry points: no library may reach for the process.",
+      severity: "error",
+      from: { path: "^packages/", pathNot: "^packages/process/" },
+      to: { path: "^packages/process/" },
+    },
     importsOnly("pki-is-pure", "pki", [], "pki imports nothing of ours (and does no I/O)."),
     importsOnly("config-imports-nothing-of-ours", "config", []),
     importsOnly(

@@ -12,6 +12,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/pki/package.json packages/pki/
+COPY packages/process/package.json packages/process/
 RUN npm ci --omit=dev --ignore-scripts=false || npm ci
 COPY . .
 USER node

@@ -1,15 +1,13 @@
 import "reflect-metadata";
-import { exitOnStartupError, startRuntime } from "@certq/core";
+import { startRuntime } from "@certq/core";
+import { exitOnStartupError, installCrashGuards, onShutdownSignal } from "@certq/process";
 import { startApiServer } from "./server";
 
 const runtime = await startRuntime("certq-api").catch(exitOnStartupError);
+installCrashGuards(runtime.log);
 const server = await startApiServer(runtime).catch(exitOnStartupError);
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    runtime.log.info({ signal }, "shutting down");
-    await server.close();
-    await runtime.close();
-    process.exit(0);
-  });
-}
+onShutdownSignal(runtime.log, "shutting down", async () => {
+  await server.close();
+  await runtime.close();
+});

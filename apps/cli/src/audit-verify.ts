@@ -1,6 +1,7 @@
 import { loadConfig } from "@certq/config";
-import { exitOnStartupError, verifyAuditLog } from "@certq/core";
+import { verifyAuditLog } from "@certq/core";
 import { createDatabase } from "@certq/db";
+import { exitOnStartupError } from "@certq/process";
 
 /**
  * `npm run audit:verify`: walks the audit log's hash chain in DATABASE_URL. Prints OK with

@@ -1,14 +1,9 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { createLogger, loadConfig } from "@certq/config";
-import {
-  checkKeyRing,
-  checkPostgres,
-  exitOnStartupError,
-  loadKeyRing,
-  rewrapStoredKeys,
-} from "@certq/core";
+import { checkKeyRing, checkPostgres, loadKeyRing, rewrapStoredKeys } from "@certq/core";
 import { createDatabase } from "@certq/db";
+import { exitOnStartupError } from "@certq/process";
 
 // `npm run kek:rewrap`: re-wraps every stored key under CERTQ_KEK, online, resumable. Progress
 // and counts go to stdout, one line each; problems to stderr; exit 1 if any key is left behind.

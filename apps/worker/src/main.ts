@@ -1,13 +1,9 @@
 import "reflect-metadata";
-import {
-  exitOnStartupError,
-  registryMetrics,
-  serveMetrics,
-  startRuntime,
-  startWorker,
-} from "@certq/core";
+import { registryMetrics, serveMetrics, startRuntime, startWorker } from "@certq/core";
+import { exitOnStartupError, installCrashGuards, onShutdownSignal } from "@certq/process";
 
 const runtime = await startRuntime("certq-worker").catch(exitOnStartupError);
+installCrashGuards(runtime.log);
 const worker = await startWorker(runtime).catch(exitOnStartupError);
 const { workerMetricsPort, metricsHost } = runtime.config;
 const metricsServer =
@@ -19,12 +15,8 @@ const metricsServer =
       }).catch(exitOnStartupError)
     : undefined;
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    runtime.log.info({ signal }, "stopping: finishing running jobs");
-    metricsServer?.close();
-    await worker.close();
-    await runtime.close();
-    process.exit(0);
-  });
-}
+onShutdownSignal(runtime.log, "stopping: finishing running jobs", async () => {
+  metricsServer?.close();
+  await worker.close();
+  await runtime.close();
+});

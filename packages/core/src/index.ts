@@ -81,7 +81,6 @@ export * from "./revocation/revoke-certificate";
 export * from "./runtime/check-dependencies";
 export * from "./runtime/check-redis";
 export * from "./runtime/connection-faults";
-export * from "./runtime/crash-guards";
 export * from "./runtime/metrics-server";
 export * from "./runtime/redis";
 export * from "./runtime/service-context";

@@ -16,7 +16,6 @@ import { createOutboundPolicy } from "../outbound/outbound-policy";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
 import { checkPostgres, DependencyUnreachableError } from "./check-dependencies";
 import { checkRedis } from "./check-redis";
-import { installCrashGuards } from "./crash-guards";
 import { createServiceContext } from "./service-context";
 
 export interface Runtime {
@@ -33,7 +32,6 @@ export interface Runtime {
  */
 export async function startRuntime(name: string, config: Config = loadConfig()): Promise<Runtime> {
   const log = createLogger({ level: config.logLevel, name });
-  installCrashGuards(log);
   // Before any connection, so a bad allowlist entry is the one line the operator sees.
   const outbound = createOutboundClient({
     policy: createOutboundPolicy({ allow: config.outboundAllow }),
@@ -89,18 +87,4 @@ export function loadKeyRing(config: Config, log: Logger): KeyRing {
     "key-encryption keys loaded",
   );
   return ring;
-}
-
-/** Turns a start-up failure into one readable line and exit code 1. */
-export function exitOnStartupError(error: unknown): never {
-  if (
-    error instanceof DependencyUnreachableError ||
-    error instanceof ConfigError ||
-    error instanceof KeyRingMismatchError
-  ) {
-    console.error(error.message);
-  } else {
-    console.error(`certq: failed to start: ${(error as Error).message ?? String(error)}`);
-  }
-  process.exit(1);
 }

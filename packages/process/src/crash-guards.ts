@@ -1,5 +1,5 @@
 import type { Logger } from "@certq/config";
-import { hasConnectionFaultCode } from "./connection-faults";
+import { hasConnectionFaultCode } from "@certq/core";
 
 function isDriverConnectionFault(error: unknown): boolean {
   if (hasConnectionFaultCode(error)) return true;
