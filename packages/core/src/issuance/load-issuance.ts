@@ -1,11 +1,14 @@
 import {
+  batchKeys,
   type CertificateAuthorityRow,
   type CertificateProfileRow,
   type CertificateRequestRow,
+  certificateAuthorities,
+  certificateProfiles,
+  certificateRequests,
   type Database,
-  rawSql,
-  readTimestamp,
 } from "@certq/db";
+import { eq, inArray, sql } from "drizzle-orm";
 import { createBatchedLookup } from "../group-commit";
 
 /** What issuing one request reads: the request, its profile's policy, and its CA. */
@@ -27,27 +30,6 @@ export interface IssuanceSubject {
   >;
 }
 
-interface Row {
-  id: string;
-  status: CertificateRequestRow["status"];
-  kind: CertificateRequestRow["kind"];
-  params: Record<string, unknown>;
-  csr: string | null;
-  profile_id: string;
-  policy: Record<string, unknown>;
-  webhook_url: string | null;
-  ca_id: string;
-  ca_status: CertificateAuthorityRow["status"];
-  key_algorithm: string;
-  not_before: string | null;
-  not_after: string | null;
-  certificate: string | null;
-  certificate_chain: string;
-  encrypted_private_key: Buffer | null;
-  key_storage: CertificateAuthorityRow["keyStorage"];
-  hsm_key_id: string | null;
-}
-
 /** Loads requests to issue; undefined for a request that does not exist. */
 export type IssuanceLoader = (requestId: string) => Promise<IssuanceSubject | undefined>;
 
@@ -56,33 +38,34 @@ export type IssuanceLoader = (requestId: string) => Promise<IssuanceSubject | un
  * query (see createGroupCommit), a prepared statement.
  */
 export function createIssuanceLoader(db: Database): IssuanceLoader {
-  return createBatchedLookup({
-    query: (requestIds: string[]) => rawSql(db)<Row[]>`
-      select r.id, r.status, r.kind, r.params, r.csr,
-        p.id as profile_id, p.policy, p.webhook_url,
-        c.id as ca_id, c.status as ca_status, c.key_algorithm, c.not_before, c.not_after,
-        c.certificate, c.certificate_chain, c.encrypted_private_key,
-        c.key_storage, c.hsm_key_id
-      from certificate_requests r
-        join certificate_profiles p on p.id = r.profile_id
-        join certificate_authorities c on c.id = r.ca_id
-      where r.id in (select jsonb_array_elements_text(${JSON.stringify(requestIds)}::jsonb)::uuid)`,
-    keyOf: (row) => row.id,
-    toValue: (row): IssuanceSubject => ({
-      request: { id: row.id, status: row.status, kind: row.kind, params: row.params, csr: row.csr },
-      profile: { id: row.profile_id, policy: row.policy, webhookUrl: row.webhook_url },
+  const r = certificateRequests;
+  const p = certificateProfiles;
+  const c = certificateAuthorities;
+  const query = db
+    .select({
+      request: { id: r.id, status: r.status, kind: r.kind, params: r.params, csr: r.csr },
+      profile: { id: p.id, policy: p.policy, webhookUrl: p.webhookUrl },
       ca: {
-        id: row.ca_id,
-        status: row.ca_status,
-        keyAlgorithm: row.key_algorithm,
-        notBefore: readTimestamp(row.not_before),
-        notAfter: readTimestamp(row.not_after),
-        certificate: row.certificate,
-        certificateChain: row.certificate_chain,
-        encryptedPrivateKey: row.encrypted_private_key,
-        keyStorage: row.key_storage,
-        hsmKeyId: row.hsm_key_id,
+        id: c.id,
+        status: c.status,
+        keyAlgorithm: c.keyAlgorithm,
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        certificate: c.certificate,
+        certificateChain: c.certificateChain,
+        encryptedPrivateKey: c.encryptedPrivateKey,
+        keyStorage: c.keyStorage,
+        hsmKeyId: c.hsmKeyId,
       },
-    }),
+    })
+    .from(r)
+    .innerJoin(p, eq(p.id, r.profileId))
+    .innerJoin(c, eq(c.id, r.caId))
+    .where(inArray(r.id, batchKeys(sql.placeholder("ids"), "uuid")))
+    .prepare("issuance_loader");
+  return createBatchedLookup({
+    query: (requestIds: string[]) => query.execute({ ids: JSON.stringify(requestIds) }),
+    keyOf: (row) => row.request.id,
+    toValue: (row): IssuanceSubject => row,
   });
 }
