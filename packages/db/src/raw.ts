@@ -2,10 +2,13 @@ import type { Sql } from "postgres";
 import type { Database } from "./client";
 
 /**
- * The postgres.js client under a drizzle database, for the bulk hot statements drizzle cannot
- * express as one prepared statement (submit's INSERT from a JSON recordset, the worker's load
- * and store). Its tagged templates are prepared statements, parsed once per connection. The
- * hot lookups (token, profile, poll) are drizzle `.prepare()`d queries instead.
+ * The postgres.js client under a drizzle database, for the two bulk hot writes drizzle cannot
+ * express as one prepared statement: submit's INSERT from a JSON recordset (one statement
+ * text for any batch size) and the worker's claim + insert + audit CTE. Its tagged templates
+ * are prepared statements, parsed once per connection; the issuance tests run both, so a
+ * renamed column fails there. The hot reads (token, profile, poll, the worker's load) are
+ * drizzle `.prepare()`d queries over schema columns instead; the audit verifier walks the
+ * chain with it too.
  */
 export function rawSql(db: Database): Sql {
   return db.$client;
