@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, TEST_POLICY } from "./fixtures";
-import { createHarness, type Harness } from "./harness";
+import { createProfile, createRootCa, submit, TEST_POLICY } from "../../../test/fixtures";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let caId: string;

@@ -5,11 +5,11 @@ import { certificates } from "@certq/db";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppEnv } from "../src/env";
-import { onError } from "../src/middleware/errors";
-import { openAIErrors } from "../src/middleware/openai-errors";
-import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
-import { type ApiResponse, createHarness, type Harness } from "./harness";
+import { createProfile, createRootCa, submit, waitForRequest } from "../../../test/fixtures";
+import { type ApiResponse, createHarness, type Harness } from "../../../test/harness";
+import type { AppEnv } from "../../env";
+import { onError } from "../../middleware/errors";
+import { openAIErrors } from "../../middleware/openai-errors";
 
 const BASE = "/v1/organization/certificates";
 

@@ -1,6 +1,6 @@
 import { accessTokens } from "@certq/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CertificateRequestBody } from "./fixtures";
-import { createProfile, createRootCa, submit } from "./fixtures";
-import { createHarness, type Harness } from "./harness";
+import type { CertificateRequestBody } from "../../../test/fixtures";
+import { createProfile, createRootCa, submit } from "../../../test/fixtures";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let profileId: string;

@@ -1,7 +1,7 @@
 import { certificateRequests } from "@certq/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, waitForRequest } from "./fixtures";
-import { createHarness, type Harness } from "./harness";
+import { createProfile, createRootCa, waitForRequest } from "../../../test/fixtures";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let profileId: string;
