@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { type CertificateRequestRow, certificateRequests, type Database, rawSql } from "@certq/db";
+import {
+  type CertificateRequestRow,
+  certificateRequests,
+  columnNames,
+  type Database,
+  rawSql,
+} from "@certq/db";
 import { and, eq } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
@@ -106,6 +112,9 @@ export type InsertPendingRequest = (
  * Submissions arriving together share one INSERT, and so one commit (see createGroupCommit);
  * a prepared statement, so nothing is built or planned per call. Keep one per process.
  */
+/** Column names from the schema: a renamed property fails tsc (see columnNames). */
+const REQUEST_COLUMNS = columnNames(certificateRequests);
+
 export function createPendingRequestInserter(db: Database): InsertPendingRequest {
   return createGroupCommit(async (batch: PendingRequest[]) => {
     // IDs made here tell which rows went in: ON CONFLICT DO NOTHING leaves the others out.
@@ -121,15 +130,18 @@ export function createPendingRequestInserter(db: Database): InsertPendingRequest
       idempotency_key: r.idempotencyKey,
       request_hash: r.requestHash,
     }));
-    const rows = await rawSql(db)<Pick<CertificateRequestRow, "id" | "status">[]>`
+    const q = rawSql(db);
+    const c = REQUEST_COLUMNS;
+    const rows = await q<Pick<CertificateRequestRow, "id" | "status">[]>`
       insert into certificate_requests
-        (id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash)
+        (${q(c.id)}, ${q(c.profileId)}, ${q(c.caId)}, ${q(c.kind)}, ${q(c.params)}, ${q(c.csr)},
+          ${q(c.tokenId)}, ${q(c.idempotencyKey)}, ${q(c.requestHash)})
       select id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash
       from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(
         id uuid, profile_id uuid, ca_id uuid, kind text, params jsonb, csr text, token_id uuid,
         idempotency_key text, request_hash text)
       on conflict do nothing
-      returning id, status`;
+      returning ${q(c.id)} as id, ${q(c.status)} as status`;
     const inserted = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => inserted.get(id as string));
   });

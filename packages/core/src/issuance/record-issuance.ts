@@ -1,4 +1,13 @@
-import { type AuditLogRow, type Database, type NewCertificateRow, rawSql } from "@certq/db";
+import {
+  type AuditLogRow,
+  auditLog,
+  certificateRequests,
+  certificates,
+  columnNames,
+  type Database,
+  type NewCertificateRow,
+  rawSql,
+} from "@certq/db";
 import { type RawAuditRow, readRawAuditRow } from "../audit/audit-view";
 import { createGroupCommit } from "../group-commit";
 
@@ -21,6 +30,11 @@ export type IssuedCertificate = Required<
     | "encryptedPrivateKey"
   >
 > & { requestId: string };
+
+// Column names from the schema: a renamed property fails tsc (see columnNames).
+const REQUEST_COLUMNS = columnNames(certificateRequests);
+const CERTIFICATE_COLUMNS = columnNames(certificates);
+const AUDIT_COLUMNS = columnNames(auditLog);
 
 /**
  * Stores issued certificates, each only if its request is still pending: its audit row
@@ -52,7 +66,9 @@ export function createIssuanceRecorder(
     // (drizzle's unnamed ones cost a second round trip to describe). The same request twice
     // in a batch breaks UNIQUE(request_id); the group commit then retries each alone. The
     // audit rows are part of the statement, so they commit with the certificates.
-    const rows = await rawSql(db)<{ request_id: string; audit: RawAuditRow }[]>`
+    const q = rawSql(db);
+    const [r, c, a] = [REQUEST_COLUMNS, CERTIFICATE_COLUMNS, AUDIT_COLUMNS];
+    const rows = await q<{ request_id: string; audit: RawAuditRow }[]>`
       with input as (
         select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(
           id uuid, request_id uuid, ca_id uuid, profile_id uuid, serial_number text, name text,
@@ -62,26 +78,30 @@ export function createIssuanceRecorder(
       ),
       claimed as (
         update certificate_requests r
-        set status = 'issued', certificate_id = input.id, error_message = null, updated_at = now()
+        set ${q(r.status)} = 'issued', ${q(r.certificateId)} = input.id,
+          ${q(r.errorMessage)} = null, ${q(r.updatedAt)} = now()
         from input
-        where r.id = input.request_id and r.status = 'pending'
-        returning r.id, r.token_id
+        where r.${q(r.id)} = input.request_id and r.${q(r.status)} = 'pending'
+        returning r.${q(r.id)} as id, r.${q(r.tokenId)} as token_id
       ),
       stored as (
         insert into certificates (
-          id, request_id, ca_id, profile_id, serial_number, name, common_name, alt_names,
-          key_algorithm, not_before, not_after, certificate, certificate_chain,
-          encrypted_private_key
+          ${q(c.id)}, ${q(c.requestId)}, ${q(c.caId)}, ${q(c.profileId)}, ${q(c.serialNumber)},
+          ${q(c.name)}, ${q(c.commonName)}, ${q(c.altNames)}, ${q(c.keyAlgorithm)},
+          ${q(c.notBefore)}, ${q(c.notAfter)}, ${q(c.certificate)}, ${q(c.certificateChain)},
+          ${q(c.encryptedPrivateKey)}
         )
         select input.id, input.request_id, input.ca_id, input.profile_id, input.serial_number,
           input.name, input.common_name, input.alt_names, input.key_algorithm, input.not_before,
           input.not_after, input.certificate, input.certificate_chain,
           decode(input.encrypted_private_key, 'hex')
         from input join claimed on claimed.id = input.request_id
-        returning id, request_id, ca_id, profile_id, serial_number
+        returning ${q(c.id)} as id, ${q(c.requestId)} as request_id, ${q(c.caId)} as ca_id,
+          ${q(c.profileId)} as profile_id, ${q(c.serialNumber)} as serial_number
       ),
       audited as (
-        insert into audit_log (action, target_type, target_id, outcome, details)
+        insert into audit_log (${q(a.action)}, ${q(a.targetType)}, ${q(a.targetId)},
+          ${q(a.outcome)}, ${q(a.details)})
         select 'certificate.issued', 'certificate', stored.id::text, 'success',
           jsonb_build_object('serialNumber', stored.serial_number,
             'certificateRequestId', stored.request_id, 'caId', stored.ca_id,
@@ -90,7 +110,7 @@ export function createIssuanceRecorder(
         returning *
       )
       select stored.request_id, to_jsonb(audited) as audit
-      from stored join audited on audited.target_id = stored.id::text`;
+      from stored join audited on audited.${q(a.targetId)} = stored.id::text`;
     const stored = new Map(rows.map((row) => [row.request_id, readRawAuditRow(row.audit)]));
     return batch.map((c) => stored.get(c.requestId) ?? null);
   });
