@@ -1,10 +1,15 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appFetch, createAcmeProfile, createEabKey, pollUntil } from "./acme/acme-setup";
-import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
-import { JwsClient } from "./acme/jws-client";
-import { freePort } from "./acme/serve";
-import { createHarness, type Harness } from "./harness";
+import {
+  appFetch,
+  createAcmeProfile,
+  createEabKey,
+  pollUntil,
+} from "../../../test/acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
+import { JwsClient } from "../../../test/acme/jws-client";
+import { freePort } from "../../../test/acme/serve";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let dns: TestDnsServer;

@@ -1,7 +1,7 @@
 import { openssl, scratchDir } from "@certq/core/testing";
 import { KEY_ALGORITHMS } from "@certq/pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness } from "../../../test/harness";
 
 interface CaBody {
   certificateAuthority: { id: string; status: string; type: string; serialNumber: string | null };

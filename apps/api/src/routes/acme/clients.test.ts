@@ -2,10 +2,15 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AcmeProfileSetup, createAcmeProfile, createEabKey, run } from "./acme/acme-setup";
-import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
-import { freePort, serveHarness } from "./acme/serve";
-import { createHarness, type Harness } from "./harness";
+import {
+  type AcmeProfileSetup,
+  createAcmeProfile,
+  createEabKey,
+  run,
+} from "../../../test/acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
+import { freePort, serveHarness } from "../../../test/acme/serve";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let dns: TestDnsServer;

@@ -9,13 +9,13 @@ import { createRedis } from "@certq/core";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "./acme/acme-setup";
-import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
-import { freePort } from "./acme/serve";
-import { TEST_POLICY } from "./fixtures";
-import { TEST_REDIS, TEST_REDIS_URL } from "./harness";
+import { run } from "../../../test/acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
+import { freePort } from "../../../test/acme/serve";
+import { TEST_POLICY } from "../../../test/fixtures";
+import { TEST_REDIS, TEST_REDIS_URL } from "../../../test/harness";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..");
 const prefix = `{test-${randomUUID()}}`;
 const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
 

@@ -10,16 +10,16 @@ import {
   createAcmeProfile,
   createEabKey,
   pollUntil,
-} from "./acme/acme-setup";
-import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
+} from "../../../test/acme/acme-setup";
+import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
 import {
   externalAccountBinding,
   JwsClient,
   newSigningKey,
   type SigningKey,
   signJws,
-} from "./acme/jws-client";
-import { createHarness, type Harness } from "./harness";
+} from "../../../test/acme/jws-client";
+import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let dns: TestDnsServer;

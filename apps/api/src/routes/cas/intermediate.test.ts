@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { type OpensslRoot, opensslCsr, opensslRoot } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness } from "../../../test/harness";
 
 interface CaBody {
   certificateAuthority: { id: string; status: string };
