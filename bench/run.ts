@@ -4,12 +4,13 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createBoundIssuer, measureBound } from "./lib/bound";
+import { type BulkResult, renderBulk, runBulk } from "./lib/bulk";
 import { CertqStack } from "./lib/certq-stack";
 import { findCfssl, runCfssl, startCfssl } from "./lib/cfssl";
 import { Cleanup } from "./lib/cleanup";
 import { type BenchPart, loadBenchConfig } from "./lib/config";
 import { summarizeCpuProfiles } from "./lib/cpu-profile";
-import { runEndToEnd } from "./lib/end-to-end";
+import { type EndToEndResult, runEndToEnd } from "./lib/end-to-end";
 import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine";
 import { waitUntilIdle } from "./lib/processes";
 import { type BenchResults, renderResults } from "./lib/report";
@@ -25,6 +26,7 @@ const startedAt = Date.now();
 let profileRunDir: string | undefined;
 const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, errors: [] };
 const scaling: ScalingPoint[] = [];
+let bulkRun: { single?: EndToEndResult; bulk?: BulkResult } | undefined;
 
 const progress = (message: string) =>
   process.stderr.write(
@@ -158,6 +160,7 @@ async function certqParts(): Promise<void> {
   if (config.parts.has("scale") && config.ecRequests > 0) await scalingParts(stack);
   // Last: these leave requests pending that no worker will take.
   if (config.parts.has("submit")) await submitParts(stack);
+  if (config.parts.has("bulk") && config.bulkRequests > 0) await bulkParts(stack);
 }
 
 /** End to end with one then two workers, the per-worker share, and the worker's profile. */
@@ -194,6 +197,27 @@ async function endToEndParts(stack: CertqStack, profileDir: string | undefined):
       await stack.stopWorkers();
     });
   }
+}
+
+/** The same EC certificates as single submissions (32 clients), then as batches of 1,000. */
+async function bulkParts(stack: CertqStack): Promise<void> {
+  await startSettledWorkers(stack, 1);
+  const count = config.bulkRequests;
+  const single = await part(`bulk baseline: ${count} EC as single submissions`, () =>
+    runEndToEnd({
+      stack,
+      clients: config.clients,
+      label: "bulk baseline ec",
+      keyAlgorithm: "EC_prime256v1",
+      count,
+      timeoutMs: waitBound(count, false),
+    }),
+  );
+  const bulk = await part(`bulk: ${count} EC in batches of 1,000`, () =>
+    runBulk({ stack, total: count, batchSize: 1_000, timeoutMs: waitBound(count, false) }),
+  );
+  bulkRun = { single, bulk };
+  await stack.stopWorkers();
 }
 
 /** The worker-count scaling curve: EC end to end with 1, 2, 4 (BENCH_SCALE_WORKERS) workers. */
@@ -348,7 +372,7 @@ async function main(): Promise<number> {
   const { parts } = config;
   try {
     if (parts.has("bound")) await boundParts();
-    if (["e2e", "burst", "scale", "submit"].some((p) => parts.has(p as BenchPart))) {
+    if (["e2e", "burst", "scale", "submit", "bulk"].some((p) => parts.has(p as BenchPart))) {
       await part("certq processes", certqParts);
       await cleanup.run();
     }
@@ -371,6 +395,7 @@ async function main(): Promise<number> {
     "",
     renderResults(results, config.clients, config.openRate),
     ...(scaling.length > 0 ? ["", renderScaling(scaling, config.clients)] : []),
+    ...(bulkRun ? ["", renderBulk(bulkRun.single, bulkRun.bulk, config.clients)] : []),
     "",
     results.cfssl.status,
     ...results.errors.map((e) => `ERROR ${e}`),

@@ -5,6 +5,7 @@ export const BENCH_PARTS = [
   "burst",
   "scale",
   "submit",
+  "bulk",
   "topology",
   "cfssl",
 ] as const;
@@ -38,6 +39,8 @@ export interface BenchConfig {
   topologyRequests: number;
   /** Worker-process counts of the scaling curve (BENCH_SCALE_WORKERS, default 1,2,4). */
   scaleWorkers: number[];
+  /** EC_prime256v1 requests of the bulk part, as singles and as batches of 1,000 (BENCH_BULK_EC). */
+  bulkRequests: number;
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -97,6 +100,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     rsaBurst: intFromEnv(env, "BENCH_RSA_BURST", 20),
     topologyRequests: intFromEnv(env, "BENCH_TOPOLOGY_EC", 1_000),
     scaleWorkers: parseWorkerCounts(env.BENCH_SCALE_WORKERS),
+    bulkRequests: intFromEnv(env, "BENCH_BULK_EC", 10_000),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

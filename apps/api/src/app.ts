@@ -29,6 +29,7 @@ import { registerIssueCertificateV3 } from "./routes/certificates/issue-v3";
 import { registerListCertificates } from "./routes/certificates/list";
 import { registerGetPrivateKey } from "./routes/certificates/private-key";
 import { registerSubmitCertificate } from "./routes/certificates/submit";
+import { registerSubmitCertificateBatch } from "./routes/certificates/submit-batch";
 import { SCALAR_SCRIPT_PATH, serveScalarScript } from "./routes/docs/scalar-script";
 import { type ReadinessChecks, registerHealth } from "./routes/health/health";
 import { createOrganizationCertificatesApp } from "./routes/organization-certificates/organization-app";
@@ -132,6 +133,7 @@ export function createApp(deps: AppDeps) {
   registerDeleteProfile(app);
   registerAcmeEabKeys(app);
   registerSubmitCertificate(app);
+  registerSubmitCertificateBatch(app);
   registerListCertificateRequests(app);
   registerGetCertificateRequest(app);
   registerListCertificates(app);

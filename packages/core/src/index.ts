@@ -31,6 +31,7 @@ export * from "./certificate-requests/get-request";
 export * from "./certificate-requests/list-requests";
 export * from "./certificate-requests/request-outcome";
 export * from "./certificate-requests/request-schemas";
+export * from "./certificate-requests/submit-batch";
 export * from "./certificate-requests/submit-request";
 export * from "./certificates/certificate-key";
 export * from "./certificates/list-certificates";

@@ -17,6 +17,11 @@ const ERROR_NAMES: Record<number, string> = {
   503: "ServiceUnavailable",
 };
 
+/** The Infisical error name of a status ("Error" for one without). */
+export function errorName(statusCode: number): string {
+  return ERROR_NAMES[statusCode] ?? "Error";
+}
+
 /** Every non-2xx body: `{ reqId, statusCode, message, error }` (403 may add `details`). */
 export function errorBody(
   c: Context,
@@ -29,7 +34,7 @@ export function errorBody(
       reqId: (c.get("requestId") as string | undefined) ?? "unknown",
       statusCode,
       message,
-      error: ERROR_NAMES[statusCode] ?? "Error",
+      error: errorName(statusCode),
       ...(details === undefined ? {} : { details }),
     },
     statusCode,

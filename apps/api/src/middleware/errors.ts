@@ -21,7 +21,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { errorBody } from "./error-body";
-import { validationFailure } from "./validation";
+import { toValidationIssues } from "./validation";
 
 const DOMAIN_STATUS: [abstract new (...args: never[]) => DomainError, ContentfulStatusCode][] = [
   [NotFoundError, 404],
@@ -46,47 +46,77 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   return nested.some((inner) => isUnavailable(inner, depth + 1));
 }
 
-/** The one place that turns an error into an HTTP response. */
-export function onError(error: Error, c: Context) {
-  if (error instanceof ZodError) return validationFailure(c, error);
+/** What an expected error answers: its status, message (text or issues) and extras. */
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  message: unknown;
+  details?: unknown;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The one mapping from errors to HTTP answers; undefined for an unexpected error. Used by
+ * onError, and per item by the batch submission.
+ */
+export function answerFor(error: unknown): ErrorAnswer | undefined {
+  if (error instanceof ZodError) return { status: 422, message: toValidationIssues(error) };
   if (error instanceof RateLimitedError) {
-    c.header("Retry-After", String(error.retryAfterSeconds));
-    return errorBody(c, 429, error.message);
+    return { status: 429, message: error.message, retryAfterSeconds: error.retryAfterSeconds };
   }
   if (error instanceof InvalidFieldError) {
-    return errorBody(c, 422, [{ field: error.field, message: error.message, code: "custom" }]);
+    return {
+      status: 422,
+      message: [{ field: error.field, message: error.message, code: "custom" }],
+    };
   }
   if (error instanceof ForbiddenError) {
-    return errorBody(c, 403, error.message, { requiredScope: error.requiredScope });
+    return { status: 403, message: error.message, details: { requiredScope: error.requiredScope } };
   }
   if (error instanceof NameConstraintViolationError) {
     // Like a validation failure: one issue per broken constraint, each naming its field.
-    return errorBody(
-      c,
-      422,
-      error.violations.map((violation) => ({ ...violation, code: "name_constraint" })),
-    );
+    return {
+      status: 422,
+      message: error.violations.map((violation) => ({ ...violation, code: "name_constraint" })),
+    };
   }
   for (const [type, status] of DOMAIN_STATUS) {
-    if (error instanceof type) return errorBody(c, status, error.message);
+    if (error instanceof type) return { status, message: error.message };
   }
-  if (error instanceof PkiError) return errorBody(c, 400, error.message);
+  if (error instanceof PkiError) return { status: 400, message: error.message };
   if (error instanceof HTTPException) {
-    return errorBody(c, error.status as ContentfulStatusCode, error.message || "Request failed");
+    return {
+      status: error.status as ContentfulStatusCode,
+      message: error.message || "Request failed",
+    };
   }
   if (isDataException(error)) {
     // Postgres refused a value (NUL byte, bad text): the input was bad, whatever slipped
     // past validation.
-    return errorBody(
-      c,
-      400,
-      "A value in the request cannot be stored (invalid characters or format)",
-    );
+    return {
+      status: 400,
+      message: "A value in the request cannot be stored (invalid characters or format)",
+    };
   }
   if (isUnavailable(error)) {
-    c.var.ctx?.log.warn({ err: error.message }, "dependency unavailable");
-    c.header("Retry-After", "5");
-    return errorBody(c, 503, "A backing service is unavailable; try again shortly");
+    return {
+      status: 503,
+      message: "A backing service is unavailable; try again shortly",
+      retryAfterSeconds: 5,
+    };
+  }
+  return undefined;
+}
+
+/** The one place that turns an error into an HTTP response. */
+export function onError(error: Error, c: Context) {
+  const answer = answerFor(error);
+  if (answer) {
+    if (answer.status === 503)
+      c.var.ctx?.log.warn({ err: error.message }, "dependency unavailable");
+    if (answer.retryAfterSeconds !== undefined) {
+      c.header("Retry-After", String(answer.retryAfterSeconds));
+    }
+    return errorBody(c, answer.status, answer.message, answer.details);
   }
   c.var.ctx?.log.error({ err: error }, "unhandled error");
   return errorBody(c, 500, "Internal server error");
