@@ -121,16 +121,19 @@ async function checkClusterSlot(cluster: Cluster, prefix: string, where: string)
   }
 }
 
-/** BullMQ needs reads, writes and Lua scripts on the keys under the prefix. */
+/**
+ * BullMQ needs reads, writes and Lua scripts on the keys under the prefix; the ACME nonces
+ * (nonce-store.ts) need GETDEL there too (Redis 6.2 or later).
+ */
 async function checkKeyAccess(client: RedisClient, prefix: string, where: string): Promise<void> {
   const key = `${prefix}:startup-check`;
   try {
     await client.set(key, String(process.pid), "PX", 10_000);
     await client.eval("return redis.call('GET', KEYS[1])", 1, key);
-    await client.del(key);
+    await client.getdel(key);
   } catch (error) {
     throw new DependencyUnreachableError(
-      `certq: Redis at ${where} does not let this user read, write and run scripts on keys under ${prefix} (CERTQ_QUEUE_PREFIX): ${reason(error)}. Grant the ACL user ~${prefix}* and +@all -@dangerous (or the like).`,
+      `certq: Redis at ${where} does not let this user read, write (GETDEL included) and run scripts on keys under ${prefix} (CERTQ_QUEUE_PREFIX): ${reason(error)}. Grant the ACL user ~${prefix}* and +@all -@dangerous (or the like).`,
     );
   }
 }
