@@ -76,7 +76,7 @@ function e2eRow(label: string, r: EndToEndResult | undefined, key: string, note 
 }
 
 /** CPU ms per unit of the API, workers, the (host's) PostgreSQL and Redis, and the bench. */
-function cpuNote(cpu: CpuCost): string {
+export function cpuNote(cpu: CpuCost): string {
   const parts = [
     ["API", cpu.api],
     ["workers", cpu.workers],

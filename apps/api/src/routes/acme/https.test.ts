@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createRedis } from "@certq/core";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
+import { opensslCsr, opensslRoot, opensslSignCsr } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../../test/acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
@@ -62,66 +63,15 @@ beforeAll(async () => {
   scratch = await scratchDir();
   dns = await startDnsServer();
   db = await createTestDatabase();
-  tlsCa = scratch.file("tls-ca.pem");
-  const caKey = scratch.file("tls-ca.key");
-  const key = scratch.file("tls.key");
-  const csr = scratch.file("tls.csr");
-  const cert = scratch.file("tls.pem");
   const ext = await scratch.write("ext.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  for (const args of [
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      caKey,
-      "-out",
-      tlsCa,
-      "-subj",
-      "/CN=TLS Test CA",
-      "-days",
-      "2",
-    ],
-    [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      csr,
-      "-subj",
-      "/CN=127.0.0.1",
-    ],
-    [
-      "x509",
-      "-req",
-      "-in",
-      csr,
-      "-CA",
-      tlsCa,
-      "-CAkey",
-      caKey,
-      "-CAcreateserial",
-      "-out",
-      cert,
-      "-days",
-      "2",
-      "-extfile",
-      ext,
-    ],
-  ]) {
-    const result = await openssl(args);
-    expect(result.code, result.stderr).toBe(0);
-  }
+  const ca = opensslRoot(scratch.dir, "tls-ca", { subject: "/CN=TLS Test CA", days: 2 });
+  tlsCa = ca.certificateFile;
+  const key = scratch.file("tls.key");
+  const csr = opensslCsr(key, "/CN=127.0.0.1");
+  const cert = await scratch.write(
+    "tls.pem",
+    opensslSignCsr(csr, ca, { serial: "01", days: 2, extensionsFile: ext }),
+  );
   const port = await freePort();
   http01Port = await freePort();
   baseUrl = `https://127.0.0.1:${port}`;
