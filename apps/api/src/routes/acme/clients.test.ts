@@ -106,10 +106,8 @@ describe("lego", () => {
     await lego(
       [
         "--eab",
-        "--kid",
-        eab.kid,
-        "--hmac",
-        eab.hmacKey,
+        `--kid=${eab.kid}`,
+        `--hmac=${eab.hmacKey}`,
         "--http",
         "--http.port",
         `127.0.0.1:${http01Port}`,
@@ -131,10 +129,8 @@ describe("lego", () => {
     const dir = path.join(scratch.dir, "lego-tls");
     const common = [
       "--eab",
-      "--kid",
-      eab.kid,
-      "--hmac",
-      eab.hmacKey,
+      `--kid=${eab.kid}`,
+      `--hmac=${eab.hmacKey}`,
       "--tls",
       "--tls.port",
       `127.0.0.1:${tlsAlpn01Port}`,
@@ -187,10 +183,8 @@ describe("certbot", () => {
       [
         "certonly",
         ...standalone,
-        "--eab-kid",
-        eab.kid,
-        "--eab-hmac-key",
-        eab.hmacKey,
+        `--eab-kid=${eab.kid}`,
+        `--eab-hmac-key=${eab.hmacKey}`,
         "-d",
         "certbot.example.test",
       ],
