@@ -30,6 +30,12 @@ export const certificateRequests = pgTable(
     idempotencyKey: text("idempotency_key"),
     /** SHA-256 of the canonical request body, to tell a retry from a different request. */
     requestHash: text("request_hash").notNull(),
+    /**
+     * The certificate this request renews (server-driven, manual or ACME `replaces`).
+     * A certificates.id; its foreign key is in migration 0012, since drizzle's reference
+     * would import certificates.ts, which already imports this table.
+     */
+    replacesCertificateId: uuid("replaces_certificate_id"),
     ...timestamps,
   },
   (t) => [
@@ -38,6 +44,11 @@ export const certificateRequests = pgTable(
       .where(sql`${t.idempotencyKey} is not null`),
     index("certificate_requests_status_created_at_idx").on(t.status, t.createdAt),
     index("certificate_requests_created_at_idx").on(t.createdAt, t.id),
+    // A certificate is renewed once: a second renewal while one is pending or issued is a
+    // conflict; a failed one leaves the index, so the renewal can be tried again.
+    uniqueIndex("certificate_requests_replaces_key")
+      .on(t.replacesCertificateId)
+      .where(sql`${t.replacesCertificateId} is not null and ${t.status} <> 'failed'`),
   ],
 );
 

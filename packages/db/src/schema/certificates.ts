@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { certificateAuthorities } from "./certificate-authorities";
 import { certificateProfiles } from "./certificate-profiles";
@@ -46,6 +47,8 @@ export const certificates = pgTable(
     index("certificates_ca_id_idx").on(t.caId),
     index("certificates_created_at_idx").on(t.createdAt, t.id),
     index("certificates_ca_id_status_idx").on(t.caId, t.status),
+    // The renewal scan: active certificates by expiry.
+    index("certificates_active_not_after_idx").on(t.notAfter).where(sql`${t.status} = 'active'`),
     // Start-up asks which KEKs the stored keys need: a few index probes, not a table scan.
     index("certificates_kek_header_idx").on(sealedKekHeader(t.encryptedPrivateKey)),
   ],

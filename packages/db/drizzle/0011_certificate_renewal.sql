@@ -1,0 +1,3 @@
+ALTER TABLE "certificate_requests" ADD COLUMN "replaces_certificate_id" uuid;--> statement-breakpoint
+CREATE UNIQUE INDEX "certificate_requests_replaces_key" ON "certificate_requests" USING btree ("replaces_certificate_id") WHERE "certificate_requests"."replaces_certificate_id" is not null and "certificate_requests"."status" <> 'failed';--> statement-breakpoint
+CREATE INDEX "certificates_active_not_after_idx" ON "certificates" USING btree ("not_after") WHERE "certificates"."status" = 'active';
