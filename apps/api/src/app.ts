@@ -28,6 +28,7 @@ import { registerCertificateDetails } from "./routes/certificates/details";
 import { registerIssueCertificateV3 } from "./routes/certificates/issue-v3";
 import { registerListCertificates } from "./routes/certificates/list";
 import { registerGetPrivateKey } from "./routes/certificates/private-key";
+import { registerRenewCertificate } from "./routes/certificates/renew";
 import { registerSubmitCertificate } from "./routes/certificates/submit";
 import { registerSubmitCertificateBatch } from "./routes/certificates/submit-batch";
 import { SCALAR_SCRIPT_PATH, serveScalarScript } from "./routes/docs/scalar-script";
@@ -142,6 +143,7 @@ export function createApp(deps: AppDeps) {
   registerCertificateDetails(app);
   app.route("/", createOrganizationCertificatesApp());
   registerRevokeCertificate(app);
+  registerRenewCertificate(app);
   registerGetCrl(app);
   registerGetCaCertificateDer(app);
   registerOcsp(app);

@@ -128,6 +128,35 @@ async function profileWithWebhook(url: string) {
 }
 
 describe("webhooks", () => {
+  it("a renewal's issuance is a certificate.renewed event naming the certificate it replaces", async () => {
+    const hook = await receiver();
+    const profile = await profileWithWebhook(hook.url);
+    const issued = hook.next();
+    const res = await submit(h, { profileId: profile.id, commonName: "renewed.example.test" });
+    const first = await waitForRequest(h, res.body.certificateRequestId);
+    await issued;
+    const renewedArrived = hook.next();
+    const renewal = await h.request<{ certificateRequestId: string }>(
+      "POST",
+      `/api/v1/pki/certificates/${first.serialNumber}/renew`,
+      { body: {} },
+    );
+    expect(renewal.status, renewal.text).toBe(202);
+    const second = await waitForRequest(h, renewal.body.certificateRequestId);
+    await renewedArrived;
+    expect(hook.deliveries.map((d) => d.event.type)).toEqual([
+      "certificate.issued",
+      "certificate.renewed",
+    ]);
+    expect(hook.deliveries[0]?.event.data.replacesCertificateId).toBeNull();
+    expect(hook.deliveries[1]?.event.data).toMatchObject({
+      certificateRequestId: renewal.body.certificateRequestId,
+      serialNumber: second.serialNumber,
+      replacesCertificateId: first.certificateId,
+    });
+    await hook.close();
+  });
+
   it("a local receiver gets each issued event once, with a signature that verifies", async () => {
     const hook = await receiver();
     const profile = await profileWithWebhook(hook.url);

@@ -36,6 +36,7 @@ export * from "./certificate-requests/submit-request";
 export * from "./certificates/certificate-key";
 export * from "./certificates/list-certificates";
 export * from "./certificates/read-certificates";
+export * from "./certificates/renew-certificate";
 export * from "./context";
 export * from "./errors";
 export * from "./hsm/pkcs11-token";

@@ -78,16 +78,26 @@ export async function submitCertificateRequest(args: {
     return replay(earlier, requestHash);
   }
 
-  try {
-    await ctx.issuance.enqueue(row.id);
-  } catch (error) {
-    // Nothing was accepted: drop the row so a retry (even with the same key) starts clean.
-    await ctx.db.delete(certificateRequests).where(eq(certificateRequests.id, row.id));
-    ctx.log.warn({ requestId: row.id, err: (error as Error).message }, "enqueue failed");
-    throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
-  }
+  await enqueueOrWithdraw(ctx, row.id);
   ctx.log.info({ requestId: row.id, profileId: profile.id }, "certificate request accepted");
   return { requestId: row.id, status: row.status, created: true };
+}
+
+/**
+ * Queues a committed request's job. If that fails nothing was accepted: the row is removed,
+ * so a retry (even with the same Idempotency-Key) starts clean, and the client gets a 503.
+ */
+export async function enqueueOrWithdraw(
+  ctx: Pick<QueueingContext, "db" | "log" | "issuance">,
+  requestId: string,
+): Promise<void> {
+  try {
+    await ctx.issuance.enqueue(requestId);
+  } catch (error) {
+    await ctx.db.delete(certificateRequests).where(eq(certificateRequests.id, requestId));
+    ctx.log.warn({ requestId, err: (error as Error).message }, "enqueue failed");
+    throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
+  }
 }
 
 /** A validated submission, ready to be stored as pending. */

@@ -1,5 +1,7 @@
-import type { CertificateRow } from "@certq/db";
+import { type CertificateRow, certificateRequests, certificates, type Executor } from "@certq/db";
 import { splitPemBundle } from "@certq/pki";
+import { eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { recordPrivateKeyRead } from "../audit/private-key-read";
 import { hasScope, type Principal, requireScope } from "../auth/principal";
@@ -25,6 +27,15 @@ export const certificateDetailsSchema = z.object({
   createdAt: z.string(),
 });
 export type CertificateDetails = z.infer<typeof certificateDetailsSchema>;
+
+/** One certificate's details with its place in a renewal chain. */
+export const certificateWithRenewalsSchema = certificateDetailsSchema.extend({
+  /** The certificate this one renewed. */
+  renewedFromSerialNumber: z.string().nullable(),
+  /** The certificate that renewed this one, once issued. */
+  renewedBySerialNumber: z.string().nullable(),
+});
+export type CertificateWithRenewals = z.infer<typeof certificateWithRenewalsSchema>;
 
 /** seeds/004's 200 body; privateKey only for tokens allowed to read keys. */
 export const issuedCertificateSchema = z.strictObject({
@@ -61,9 +72,33 @@ export function toCertificateDetails(row: CertificateRow): CertificateDetails {
   };
 }
 
-export async function getCertificateDetails(args: Args & { serialNumber: string }) {
+export async function getCertificateDetails(
+  args: Args & { serialNumber: string },
+): Promise<CertificateWithRenewals> {
   requireScope(args.principal, "certificates:read");
-  return toCertificateDetails(await findCertificateBySerial(args.ctx.db, args.serialNumber));
+  const row = await findCertificateBySerial(args.ctx.db, args.serialNumber);
+  return { ...toCertificateDetails(row), ...(await findRenewalLinks(args.ctx.db, row)) };
+}
+
+async function findRenewalLinks(db: Executor, row: CertificateRow) {
+  const renewed = alias(certificates, "renewed");
+  const [from] = row.requestId
+    ? await db
+        .select({ serialNumber: renewed.serialNumber })
+        .from(certificateRequests)
+        .innerJoin(renewed, eq(renewed.id, certificateRequests.replacesCertificateId))
+        .where(eq(certificateRequests.id, row.requestId))
+    : [];
+  const [by] = await db
+    .select({ serialNumber: certificates.serialNumber })
+    .from(certificateRequests)
+    .innerJoin(certificates, eq(certificates.requestId, certificateRequests.id))
+    .where(eq(certificateRequests.replacesCertificateId, row.id))
+    .limit(1);
+  return {
+    renewedFromSerialNumber: from?.serialNumber ?? null,
+    renewedBySerialNumber: by?.serialNumber ?? null,
+  };
 }
 
 export async function getCertificateBundle(args: Args & { serialNumber: string }) {

@@ -1,4 +1,5 @@
 import { type Job, Worker } from "bullmq";
+import { renewDueCertificates } from "../certificates/renew-certificate";
 import type { ServiceContext } from "../context";
 import { reconcilePendingRequests } from "../issuance/reconcile";
 import type { IssuanceQueue } from "../queue/issuance-queue";
@@ -18,9 +19,12 @@ export interface MaintenanceOptions {
 }
 
 const CRL_REFRESH_INTERVAL_MS = 60 * 60 * 1000;
+/** Renewal windows are days wide: a scan every quarter hour is early enough. */
+const RENEWAL_SCAN_INTERVAL_MS = 15 * 60 * 1000;
 
 /**
- * Housekeeping: the reconciler and the hourly CRL refresh before nextUpdate (each once at
+ * Housekeeping: the reconciler, the hourly CRL refresh before nextUpdate and the automatic
+ * renewal scan (each once at
  * start, then every interval in one worker at a time, through a Redis lock that survives Redis
  * restarting empty, as a job scheduler kept in Redis would not), and on the maintenance queue
  * the CRL rebuilds after revocations.
@@ -47,6 +51,13 @@ export async function startMaintenance(options: MaintenanceOptions) {
     key: `${options.prefix}:crl-refresh-lock`,
     intervalMs: CRL_REFRESH_INTERVAL_MS,
     task: () => refreshCrls({ ctx }),
+    log: ctx.log,
+  });
+  const renewer = runExclusivelyEvery({
+    redis: options.connection,
+    key: `${options.prefix}:renewal-lock`,
+    intervalMs: RENEWAL_SCAN_INTERVAL_MS,
+    task: () => renewDueCertificates({ ctx, queue: options.issuanceQueue }),
     log: ctx.log,
   });
 
@@ -76,10 +87,12 @@ export async function startMaintenance(options: MaintenanceOptions) {
   );
   // Failures are logged by the timer, and its next tick retries.
   await crlRefresher.tick();
+  await renewer.tick();
   return {
     async close() {
       reconciler.stop();
       crlRefresher.stop();
+      renewer.stop();
       await worker.close();
       await queue.close();
     },

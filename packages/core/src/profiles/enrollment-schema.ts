@@ -16,8 +16,20 @@ export const acmeEnrollmentSchema = z.strictObject({
 });
 export type AcmeEnrollment = z.infer<typeof acmeEnrollmentSchema>;
 
-/** How clients may enroll besides certq's own API. */
+/**
+ * API enrollment's server-driven renewal (Infisical's `autoRenew`, `renewBeforeDays`): a
+ * scheduled scan renews the profile's API-issued certificates before they expire.
+ */
+export const apiEnrollmentSchema = z.strictObject({
+  autoRenew: z.boolean().default(false),
+  /** Renew this many days before notAfter (at half the lifetime, if that comes later). */
+  renewBeforeDays: z.number().int().min(1).max(365).default(30),
+});
+export type ApiEnrollment = z.infer<typeof apiEnrollmentSchema>;
+
+/** How clients may enroll: renewal of API-issued certificates, and ACME. */
 export const profileEnrollmentSchema = z.strictObject({
+  api: apiEnrollmentSchema.optional(),
   acme: acmeEnrollmentSchema.optional(),
 });
 export type ProfileEnrollment = z.infer<typeof profileEnrollmentSchema>;

@@ -1,20 +1,13 @@
-import {
-  type Config,
-  ConfigError,
-  createLogger,
-  type Logger,
-  loadConfig,
-  resolveKek,
-} from "@certq/config";
+import { type Config, createLogger, type Logger, loadConfig, resolveKek } from "@certq/config";
 import { createDatabase, migrateDatabase } from "@certq/db";
 import { createKeyRing, type KeyRing } from "@certq/pki";
 import type { ServiceContext } from "../context";
 import { openHsmToken } from "../hsm/pkcs11-token";
-import { checkKeyRing, KeyRingMismatchError } from "../kek/check-key-ring";
+import { checkKeyRing } from "../kek/check-key-ring";
 import { createOutboundClient } from "../outbound/outbound-client";
 import { createOutboundPolicy } from "../outbound/outbound-policy";
 import { ensureAdminToken } from "../tokens/ensure-admin-token";
-import { checkPostgres, DependencyUnreachableError } from "./check-dependencies";
+import { checkPostgres } from "./check-dependencies";
 import { checkRedis } from "./check-redis";
 import { createServiceContext } from "./service-context";
 

@@ -7,10 +7,13 @@ import { signWebhook, WEBHOOK_SIGNATURE_HEADER } from "./webhook-signature";
 
 const TIMEOUT_MS = 10_000;
 
-/** The event a profile's webhook receives when one of its requests ends. */
+/**
+ * The event a profile's webhook receives when one of its requests ends; a renewal's success
+ * is `certificate.renewed`, naming the certificate it replaces.
+ */
 export interface WebhookEvent {
   id: string;
-  type: "certificate.issued" | "certificate_request.failed";
+  type: "certificate.issued" | "certificate.renewed" | "certificate_request.failed";
   createdAt: string;
   data: {
     certificateRequestId: string;
@@ -19,6 +22,8 @@ export interface WebhookEvent {
     certificateId: string | null;
     serialNumber: string | null;
     errorMessage: string | null;
+    /** The certificate a renewal replaces; null for a first issuance. */
+    replacesCertificateId: string | null;
   };
 }
 
@@ -53,7 +58,12 @@ export async function deliverWebhook(args: {
     : [];
   const event: WebhookEvent = {
     id: `evt_${request.id.replaceAll("-", "")}`,
-    type: request.status === "issued" ? "certificate.issued" : "certificate_request.failed",
+    type:
+      request.status !== "issued"
+        ? "certificate_request.failed"
+        : request.replacesCertificateId
+          ? "certificate.renewed"
+          : "certificate.issued",
     createdAt: request.updatedAt.toISOString(),
     data: {
       certificateRequestId: request.id,
@@ -62,6 +72,7 @@ export async function deliverWebhook(args: {
       certificateId: request.certificateId,
       serialNumber: certificate?.serialNumber ?? null,
       errorMessage: request.errorMessage,
+      replacesCertificateId: request.replacesCertificateId,
     },
   };
   const body = JSON.stringify(event);

@@ -1,4 +1,8 @@
-import { certificateDetailsSchema, getCertificateBundle, getCertificateDetails } from "@certq/core";
+import {
+  certificateWithRenewalsSchema,
+  getCertificateBundle,
+  getCertificateDetails,
+} from "@certq/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authorize } from "../../middleware/auth";
@@ -14,7 +18,7 @@ export const detailsRoute = createRoute({
   middleware: [authorize("certificates:read")] as const,
   request: { params: serialNumberParams },
   responses: {
-    200: jsonContent(z.object({ certificate: certificateDetailsSchema }), "The certificate"),
+    200: jsonContent(z.object({ certificate: certificateWithRenewalsSchema }), "The certificate"),
     ...errorResponses,
   },
 });
