@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
-import { createServer as createHttpsServer } from "node:https";
-import { ConfigError } from "@certq/config";
-import { type Runtime, serveMetrics } from "@certq/core";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { issueServerCertificate, type Runtime, serveMetrics } from "@certq/core";
 import { serve } from "@hono/node-server";
 import type { Registry } from "prom-client";
 import { createApiWiring } from "./api-wiring";
 import { MAX_HEADER_BYTES } from "./middleware/json-body";
+
+/** setTimeout's longest delay (about 24.8 days); a longer wait re-arms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface ApiServer {
   port: number;
@@ -42,12 +44,15 @@ export async function startApiServer(
           host: config.metricsHost,
         })
       : undefined;
-  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
-    throw new ConfigError(["CERTQ_TLS_CERT and CERTQ_TLS_KEY: set both, or neither"]);
-  }
   // HTTPS of its own (ACME clients insist on it) or plain HTTP behind a TLS-terminating proxy.
-  const tls =
-    config.tlsCert && config.tlsKey
+  const ownTls = config.tlsProfile;
+  const issueOwn = ownTls
+    ? () => issueServerCertificate({ ctx: runtime.ctx, ...ownTls })
+    : undefined;
+  let own = issueOwn ? await issueOwn() : undefined;
+  const tls = own
+    ? { cert: own.certificatePem, key: own.privateKeyPem }
+    : config.tlsCert && config.tlsKey
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -69,10 +74,40 @@ export async function startApiServer(
   const metricsPort =
     typeof metricsAddress === "object" && metricsAddress ? metricsAddress.port : undefined;
   log.info({ port, metricsPort, tls: tls !== undefined }, "certq API listening");
+  // Our own certificate is renewed at two thirds of its life, without a restart.
+  let renewal: NodeJS.Timeout | undefined;
+  const scheduleRenewal = () => {
+    if (!own) return;
+    const { notBefore, notAfter } = own;
+    const due = notBefore.getTime() + ((notAfter.getTime() - notBefore.getTime()) * 2) / 3;
+    const wait = due - Date.now();
+    // Past setTimeout's range it wakes early and waits again; a failed renewal retries in a minute.
+    renewal = setTimeout(
+      () => (wait > MAX_TIMEOUT_MS ? scheduleRenewal() : renewOwn()),
+      Math.min(Math.max(wait, 60_000), MAX_TIMEOUT_MS),
+    );
+    renewal.unref();
+  };
+  const renewOwn = async () => {
+    try {
+      own = await issueOwn?.();
+      if (own) {
+        (server as HttpsServer).setSecureContext({
+          cert: own.certificatePem,
+          key: own.privateKeyPem,
+        });
+      }
+    } catch (error) {
+      log.error({ err: (error as Error).message }, "renewing the API's TLS certificate failed");
+    }
+    scheduleRenewal();
+  };
+  scheduleRenewal();
   return {
     port,
     metricsPort,
     async close() {
+      clearTimeout(renewal);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await wiring.close();

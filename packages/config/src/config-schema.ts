@@ -102,6 +102,10 @@ export const configEnvSchema = z
     /** PEM files: with both, the API serves HTTPS itself (ACME clients need HTTPS). */
     CERTQ_TLS_CERT: z.string().min(1).optional(),
     CERTQ_TLS_KEY: z.string().min(1).optional(),
+    /** A profile ID: the API serves HTTPS with a certificate it issues itself from that profile's CA. */
+    CERTQ_TLS_PROFILE: z.uuid().optional(),
+    /** The names of that certificate (DNS names or IPs, comma-separated); unset, CERTQ_PUBLIC_URL's host. */
+    CERTQ_TLS_NAMES: z.string().min(1).optional(),
     /** The DNS server (`host:port`) ACME challenge validation asks; unset, the system's. */
     CERTQ_ACME_DNS_RESOLVER: z
       .string()
@@ -124,7 +128,29 @@ export const configEnvSchema = z
   .superRefine((env, issues) => {
     checkRedisEnv(env, issues);
     checkPkcs11Env(env, issues);
+    checkTlsEnv(env, issues);
   });
+
+/** One source of the API's TLS certificate: files (both of them), or a profile to issue from. */
+function checkTlsEnv(
+  env: { CERTQ_TLS_CERT?: string; CERTQ_TLS_KEY?: string; CERTQ_TLS_PROFILE?: string },
+  issues: z.RefinementCtx,
+): void {
+  if ((env.CERTQ_TLS_CERT === undefined) !== (env.CERTQ_TLS_KEY === undefined)) {
+    issues.addIssue({
+      code: "custom",
+      path: [env.CERTQ_TLS_CERT === undefined ? "CERTQ_TLS_CERT" : "CERTQ_TLS_KEY"],
+      message: "set both CERTQ_TLS_CERT and CERTQ_TLS_KEY, or neither",
+    });
+  }
+  if (env.CERTQ_TLS_PROFILE !== undefined && env.CERTQ_TLS_CERT !== undefined) {
+    issues.addIssue({
+      code: "custom",
+      path: ["CERTQ_TLS_PROFILE"],
+      message: "set CERTQ_TLS_PROFILE or CERTQ_TLS_CERT/CERTQ_TLS_KEY, not both",
+    });
+  }
+}
 
 /** An HSM needs its PIN and exactly one way to find the token. */
 function checkPkcs11Env(
@@ -188,6 +214,8 @@ export interface Config {
   auditLogStream: boolean;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Issue the API's own TLS certificate from this profile at start (and before it expires). */
+  tlsProfile: { profileId: string; names: string[] } | undefined;
   acmeDnsResolver: string | undefined;
   acmeHttp01Port: number;
   acmeTlsAlpn01Port: number;
@@ -229,6 +257,17 @@ export function toConfig(env: ConfigEnv): Config {
     auditLogStream: env.CERTQ_AUDIT_LOG_STREAM === "true",
     tlsCert: env.CERTQ_TLS_CERT,
     tlsKey: env.CERTQ_TLS_KEY,
+    tlsProfile: env.CERTQ_TLS_PROFILE
+      ? {
+          profileId: env.CERTQ_TLS_PROFILE,
+          names: (
+            env.CERTQ_TLS_NAMES ?? new URL(env.CERTQ_PUBLIC_URL).hostname.replace(/^\[|\]$/g, "")
+          )
+            .split(",")
+            .map((name) => name.trim())
+            .filter(Boolean),
+        }
+      : undefined,
     acmeDnsResolver: env.CERTQ_ACME_DNS_RESOLVER,
     acmeHttp01Port: env.CERTQ_ACME_HTTP01_PORT,
     acmeTlsAlpn01Port: env.CERTQ_ACME_TLSALPN01_PORT,

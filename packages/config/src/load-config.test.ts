@@ -76,6 +76,28 @@ describe("parseConfig", () => {
     }
   });
 
+  it("reads the API's TLS source: files (both), or a profile whose names default to the public URL's host", () => {
+    const profileId = "0b9c5c57-8f1c-4a55-9d6b-7d1f0c7a2c11";
+    expect(parseConfig({}).tlsProfile).toBeUndefined();
+    expect(
+      parseConfig({ CERTQ_TLS_PROFILE: profileId, CERTQ_PUBLIC_URL: "https://ca.example.com:8443" })
+        .tlsProfile,
+    ).toEqual({ profileId, names: ["ca.example.com"] });
+    expect(
+      parseConfig({ CERTQ_TLS_PROFILE: profileId, CERTQ_TLS_NAMES: "localhost, 127.0.0.1" })
+        .tlsProfile,
+    ).toEqual({ profileId, names: ["localhost", "127.0.0.1"] });
+    expect(() => parseConfig({ CERTQ_TLS_CERT: "/etc/certq/tls.pem" })).toThrow(/CERTQ_TLS_KEY/);
+    expect(() =>
+      parseConfig({
+        CERTQ_TLS_PROFILE: profileId,
+        CERTQ_TLS_CERT: "/etc/certq/tls.pem",
+        CERTQ_TLS_KEY: "/etc/certq/tls.key",
+      }),
+    ).toThrow(/CERTQ_TLS_PROFILE or CERTQ_TLS_CERT/);
+    expect(() => parseConfig({ CERTQ_TLS_PROFILE: "web-servers" })).toThrow(/CERTQ_TLS_PROFILE/);
+  });
+
   it("reads the PKCS#11 token settings, and refuses a module without a PIN or a token", () => {
     const module = { CERTQ_PKCS11_MODULE: "/usr/lib/softhsm/libsofthsm2.so" };
     expect(parseConfig({}).pkcs11).toBeUndefined();

@@ -43,6 +43,7 @@ export * from "./hsm/pkcs11-token";
 export * from "./issuance/admission";
 export * from "./issuance/issuance-client";
 export * from "./issuance/issue-request";
+export * from "./issuance/issue-server-certificate";
 export * from "./issuance/key-pool";
 export * from "./issuance/reconcile";
 export * from "./jobs/acme-validation-worker";
