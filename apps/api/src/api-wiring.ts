@@ -5,6 +5,8 @@ import {
   createIssuanceClient,
   createIssuanceQueue,
   createMaintenanceQueue,
+  createOcspCache,
+  createOcspInvalidation,
   createRedis,
   enqueueCrlRebuild,
   type ServiceContext,
@@ -64,7 +66,25 @@ export async function createApiWiring(options: ApiWiringOptions) {
   const maintenance = createMaintenanceQueue({ connection: redis, prefix });
   maintenance.on("error", (error) => log.warn({ err: error.message }, "maintenance queue error"));
   const metrics = createApiMetrics({ queue, include: options.metricsRegistries });
-  const scheduleCrlRebuild = (caId: string) => enqueueCrlRebuild(maintenance, caId);
+  const ocspCache = createOcspCache();
+  const ocspSubscriber = createRedis(options.redis, "worker");
+  ocspSubscriber.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  const ocsp = await createOcspInvalidation({
+    cache: ocspCache,
+    subscriber: ocspSubscriber,
+    publisher: redis,
+    prefix,
+    log,
+  });
+  // After a revocation: every process's pre-signed OCSP answers for the CA go, its CRL is rebuilt.
+  const scheduleCrlRebuild = async (caId: string) => {
+    await ocsp
+      .invalidateCa(caId)
+      .catch((error: unknown) =>
+        log.warn({ caId, err: (error as Error).message }, "OCSP invalidation not published"),
+      );
+    return enqueueCrlRebuild(maintenance, caId);
+  };
   const acme = createAcmeDeps({
     redis,
     prefix,
@@ -82,6 +102,7 @@ export async function createApiWiring(options: ApiWiringOptions) {
     issuance,
     scheduleCrlRebuild,
     syncWaitMs: options.syncWaitMs,
+    ocspCache,
     readiness: {
       postgres: () => ctx.db.execute(sql`select 1`),
       redis: () => redis.ping(),
@@ -101,6 +122,7 @@ export async function createApiWiring(options: ApiWiringOptions) {
       await acme.close();
       redis.disconnect();
       eventsRedis.disconnect();
+      ocspSubscriber.disconnect();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { AcmeDeps, IssuanceClient, ServiceContext } from "@certq/core";
+import type { AcmeDeps, IssuanceClient, OcspCache, ServiceContext } from "@certq/core";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -66,6 +66,8 @@ export interface AppDeps {
   metricsRoute?: boolean;
   /** Queues shown on the admin dashboard at /admin/queues; none, no dashboard. */
   dashboardQueues?: Queue[];
+  /** Pre-signed OCSP responses; none, every OCSP request is signed afresh. */
+  ocspCache?: OcspCache;
 }
 
 /** The one app factory, shared by the server entry points and the tests. */
@@ -146,7 +148,7 @@ export function createApp(deps: AppDeps) {
   registerRenewCertificate(app);
   registerGetCrl(app);
   registerGetCaCertificateDer(app);
-  registerOcsp(app);
+  registerOcsp(app, deps.ocspCache);
   registerListAuditLogs(app);
   app.route("/", createAcmeApp());
 

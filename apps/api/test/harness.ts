@@ -78,6 +78,8 @@ export interface Harness {
   }): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
+  /** Another API process's app on the same database and queues (as a second replica). */
+  replica(): Promise<ApiWiring["app"]>;
   /** Creates a token with the given scopes and returns its value. */
   token(scopes: string[]): Promise<string>;
   close(): Promise<void>;
@@ -137,7 +139,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   });
   const prefix = `{test-${randomUUID()}}`;
   const workerMetrics = createWorkerMetrics();
-  const wiring = await createApiWiring({
+  const wiringOptions: Parameters<typeof createApiWiring>[0] = {
     ctx,
     log,
     redis: TEST_REDIS,
@@ -150,7 +152,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     metricsRegistries: [workerMetrics.registry],
     acmeValidationAttempts: options.acmeValidationAttempts ?? 3,
     acmeValidationBackoffMs: options.acmeValidationBackoffMs ?? 200,
-  });
+  };
+  const wiring = await createApiWiring(wiringOptions);
   const { app, queue, maintenance, issuance, acme } = wiring;
   const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
   await ensureAdminToken({ ctx, value: adminToken });
@@ -248,6 +251,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       await worker.waitUntilReady();
       workers.push(worker);
       return worker;
+    },
+    async replica() {
+      const replica = await createApiWiring(wiringOptions);
+      closers.push(() => replica.close());
+      return replica.app;
     },
     async token(scopes) {
       const res = await harness.request<{ value: string }>("POST", "/api/v1/tokens", {

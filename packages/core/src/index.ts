@@ -80,6 +80,8 @@ export * from "./queue/maintenance-queue";
 export * from "./queue/webhook-queue";
 export * from "./revocation/crl";
 export * from "./revocation/ocsp";
+export * from "./revocation/ocsp-cache";
+export * from "./revocation/ocsp-invalidation";
 export * from "./revocation/revoke-certificate";
 export * from "./runtime/check-dependencies";
 export * from "./runtime/check-redis";

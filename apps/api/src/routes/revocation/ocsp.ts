@@ -1,4 +1,5 @@
-import { answerOcsp } from "@certq/core";
+import { createHash } from "node:crypto";
+import { answerOcsp, type OcspAnswer, type OcspCache } from "@certq/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
@@ -35,26 +36,47 @@ export const getRoute = createRoute({
   responses: ocspResponse,
 });
 
+/** What HTTP caches may keep a shared answer at most; revocations show after this at worst. */
+const MAX_AGE_SECONDS = 300;
+
 // Requests are small; anything bigger is not OCSP.
 const MAX_REQUEST_BYTES = 8 * 1024;
 
-function respond(c: Context<AppEnv>, der: Buffer) {
-  return c.body(new Uint8Array(der), 200, {
-    "Content-Type": "application/ocsp-response",
-    "Cache-Control": "max-age=300",
-  });
+/**
+ * RFC 5019 section 5: a shared answer (no nonce) may be cached by HTTP caches until a little
+ * before its nextUpdate, and carries Last-Modified, Expires and an ETag; a GET repeating the
+ * ETag in If-None-Match gets 304. An answer to a nonce is the asker's alone.
+ */
+function respond(c: Context<AppEnv>, answer: OcspAnswer) {
+  const { der, thisUpdate, nextUpdate } = answer;
+  const headers: Record<string, string> = { "Content-Type": "application/ocsp-response" };
+  if (answer.shared && thisUpdate && nextUpdate) {
+    const now = Date.now();
+    const maxAge = Math.max(0, Math.floor((nextUpdate.getTime() - now) / 1000) - 60);
+    headers["Cache-Control"] =
+      `max-age=${Math.min(maxAge, MAX_AGE_SECONDS)}, public, no-transform, must-revalidate`;
+    headers["Last-Modified"] = thisUpdate.toUTCString();
+    headers.Expires = nextUpdate.toUTCString();
+    headers.ETag = `"${createHash("sha256").update(der).digest("base64url").slice(0, 32)}"`;
+    if (c.req.method === "GET" && c.req.header("if-none-match") === headers.ETag) {
+      return c.body(null, 304, headers);
+    }
+  } else {
+    headers["Cache-Control"] = "no-store";
+  }
+  return c.body(new Uint8Array(der), 200, headers);
 }
 
-export function registerOcsp(app: OpenAPIHono<AppEnv>) {
+export function registerOcsp(app: OpenAPIHono<AppEnv>, cache?: OcspCache) {
   app.openapi(postRoute, async (c) => {
     const body = Buffer.from(await c.req.arrayBuffer());
     const der = body.length > MAX_REQUEST_BYTES ? Buffer.alloc(0) : body;
-    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der }));
+    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der, cache }));
   });
   app.openapi(getRoute, async (c) => {
     const { request } = c.req.valid("param");
     // The router has already percent-decoded the parameter; base64 never throws.
     const der = Buffer.from(request, "base64");
-    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der }));
+    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der, cache }));
   });
 }

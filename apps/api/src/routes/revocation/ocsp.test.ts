@@ -1,0 +1,170 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { openssl, scratchDir } from "@certq/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProfile, createRootCa, submit, waitForRequest } from "../../../test/fixtures";
+import { createHarness, type Harness } from "../../../test/harness";
+
+let h: Harness;
+let s: Awaited<ReturnType<typeof scratchDir>>;
+let rootFile: string;
+let profileId: string;
+
+beforeAll(async () => {
+  h = await createHarness();
+  s = await scratchDir();
+  await h.startWorker(2);
+  const root = await createRootCa(h, "EC_prime256v1");
+  rootFile = await s.write("root.pem", root.certificate);
+  profileId = await createProfile(h, root.id);
+});
+afterAll(async () => {
+  await h.close();
+  await s.cleanup();
+});
+
+async function issue(commonName: string) {
+  const res = await submit(h, { profileId, commonName });
+  const request = await waitForRequest(h, res.body.certificateRequestId);
+  const file = await s.write(`${commonName}.pem`, request.certificate ?? "");
+  return { serial: request.serialNumber ?? "", file };
+}
+
+/** A DER OCSPRequest made by openssl, with or without a nonce, SHA-1 or SHA-256 CertID. */
+async function ocspRequest(leafFile: string, options: { nonce?: boolean; sha256?: boolean } = {}) {
+  const out = s.file(`req-${Math.random().toString(36).slice(2)}.der`);
+  const made = await openssl([
+    "ocsp",
+    "-issuer",
+    rootFile,
+    // A digest applies to the -cert after it.
+    ...(options.sha256 ? ["-sha256"] : []),
+    "-cert",
+    leafFile,
+    options.nonce ? "-nonce" : "-no_nonce",
+    "-reqout",
+    out,
+  ]);
+  expect(made.code, made.stderr).toBe(0);
+  return readFile(out);
+}
+
+type App = Harness["app"];
+
+async function get(app: App, der: Buffer, headers: Record<string, string> = {}) {
+  const res = await app.request(`/ocsp/${encodeURIComponent(der.toString("base64"))}`, {
+    headers,
+  });
+  return { res, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+async function write(kind: string, der: Buffer) {
+  const file = s.file(`${kind}-${Math.random().toString(36).slice(2)}.der`);
+  await writeFile(file, der);
+  return file;
+}
+
+/** What openssl makes of a response: verified against the root, and the status line. */
+async function readResponse(der: Buffer, leafFile: string, options: { sha256?: boolean } = {}) {
+  const file = await write("resp", der);
+  const read = await openssl([
+    "ocsp",
+    "-respin",
+    file,
+    "-issuer",
+    rootFile,
+    ...(options.sha256 ? ["-sha256"] : []),
+    "-cert",
+    leafFile,
+    // The request openssl builds from -cert is not the one answered: no nonce to compare.
+    "-no_nonce",
+    "-CAfile",
+    rootFile,
+  ]);
+  return read.stdout + read.stderr;
+}
+
+describe("OCSP from pre-signed responses (RFC 5019)", () => {
+  it("answers a repeated GET with the same signed bytes and RFC 5019 headers; If-None-Match is 304", async () => {
+    const leaf = await issue("cached.example.test");
+    const der = await ocspRequest(leaf.file);
+    const first = await get(h.app, der);
+    const second = await get(h.app, der);
+    expect(first.res.status).toBe(200);
+    expect(await readResponse(first.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
+    // ECDSA signatures are randomized: equal bytes mean the second answer was not re-signed.
+    expect(second.body.equals(first.body)).toBe(true);
+
+    const headers = first.res.headers;
+    expect(headers.get("content-type")).toBe("application/ocsp-response");
+    const maxAge = Number(/max-age=(\d+)/.exec(headers.get("cache-control") ?? "")?.[1]);
+    expect(maxAge).toBeGreaterThan(0);
+    expect(maxAge).toBeLessThanOrEqual(300);
+    expect(headers.get("cache-control")).toMatch(/public, no-transform, must-revalidate/);
+    const lastModified = Date.parse(headers.get("last-modified") ?? "");
+    const expires = Date.parse(headers.get("expires") ?? "");
+    expect(Math.abs(lastModified - Date.now())).toBeLessThan(60_000);
+    expect(expires).toBeGreaterThan(Date.now() + maxAge * 1000);
+    const etag = headers.get("etag") ?? "";
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(second.res.headers.get("etag")).toBe(etag);
+
+    const notModified = await get(h.app, der, { "if-none-match": etag });
+    expect(notModified.res.status).toBe(304);
+    expect(notModified.body.length).toBe(0);
+    const otherTag = await get(h.app, der, { "if-none-match": '"other"' });
+    expect(otherTag.res.status).toBe(200);
+  });
+
+  it("keeps SHA-1 and SHA-256 CertIDs apart, and signs a nonce'd request afresh, echoing the nonce", async () => {
+    const leaf = await issue("hashes.example.test");
+    const sha1 = await get(h.app, await ocspRequest(leaf.file));
+    const sha256 = await get(h.app, await ocspRequest(leaf.file, { sha256: true }));
+    expect(await readResponse(sha1.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
+    expect(await readResponse(sha256.body, leaf.file, { sha256: true })).toMatch(
+      /: good[\s\S]*Response verify OK/,
+    );
+    expect(sha256.body.equals(sha1.body)).toBe(false);
+
+    // openssl's default is a nonce: such an answer is the asker's alone, signed each time.
+    const nonced = await ocspRequest(leaf.file, { nonce: true });
+    const a = await get(h.app, nonced);
+    const b = await get(h.app, nonced);
+    expect(a.body.equals(b.body)).toBe(false);
+    expect(await readResponse(a.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
+    // openssl builds a request of its own (a new nonce) when given -cert, so the nonce is
+    // compared in the two texts.
+    const nonceIn = async (der: Buffer, flags: string[]) =>
+      /OCSP Nonce:\s*\n\s*([0-9A-F]+)/.exec(
+        (await openssl(["ocsp", ...flags.slice(0, 1), await write("text", der), ...flags.slice(1)]))
+          .stdout,
+      )?.[1];
+    const sent = await nonceIn(nonced, ["-reqin", "-req_text"]);
+    expect(sent).toMatch(/^04[0-9A-F]{4,}$/);
+    expect(await nonceIn(a.body, ["-respin", "-resp_text", "-noverify"])).toBe(sent);
+  });
+
+  it("shows a revocation at once here and, through Redis, in another API process within 1 s", async () => {
+    const leaf = await issue("revoked.example.test");
+    const der = await ocspRequest(leaf.file);
+    const replica = await h.replica();
+    // Both processes hold a pre-signed "good" answer.
+    for (const app of [h.app, replica]) {
+      expect(await readResponse((await get(app, der)).body, leaf.file)).toMatch(/: good/);
+    }
+    const revoke = await h.request("POST", `/api/v1/pki/certificates/${leaf.serial}/revoke`, {
+      body: { revocationReason: "KEY_COMPROMISE" },
+    });
+    expect(revoke.status, revoke.text).toBe(200);
+    const revokedAt = Date.now();
+    expect(await readResponse((await get(h.app, der)).body, leaf.file)).toMatch(/: revoked/);
+
+    let seen = "";
+    while (Date.now() - revokedAt < 1_000) {
+      seen = await readResponse((await get(replica, der)).body, leaf.file);
+      if (/: revoked/.test(seen)) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(seen).toMatch(/: revoked/);
+    expect(seen).toMatch(/Reason: keyCompromise/);
+  });
+});
