@@ -12,6 +12,7 @@ import { type BenchPart, loadBenchConfig } from "./lib/config";
 import { summarizeCpuProfiles } from "./lib/cpu-profile";
 import { type EndToEndResult, runEndToEnd } from "./lib/end-to-end";
 import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine";
+import { type OcspResult, renderOcsp, runCertqOcsp, runReferenceOcsp } from "./lib/ocsp";
 import { waitUntilIdle } from "./lib/processes";
 import { type BenchResults, renderResults } from "./lib/report";
 import { renderScaling, type ScalingPoint } from "./lib/scaling";
@@ -27,6 +28,9 @@ let profileRunDir: string | undefined;
 const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, errors: [] };
 const scaling: ScalingPoint[] = [];
 let bulkRun: { single?: EndToEndResult; bulk?: BulkResult } | undefined;
+const ocspRun: OcspResult[] = [];
+/** Certificates each OCSP responder answers for, cycled over by the load. */
+const OCSP_CERTIFICATES = 50;
 
 const progress = (message: string) =>
   process.stderr.write(
@@ -158,6 +162,7 @@ async function certqParts(): Promise<void> {
     );
   }
   if (config.parts.has("scale") && config.ecRequests > 0) await scalingParts(stack);
+  if (config.parts.has("ocsp") && config.ocspRequests > 0) await ocspParts(stack);
   // Last: these leave requests pending that no worker will take.
   if (config.parts.has("submit")) await submitParts(stack);
   if (config.parts.has("bulk") && config.bulkRequests > 0) await bulkParts(stack);
@@ -200,6 +205,28 @@ async function endToEndParts(stack: CertqStack, profileDir: string | undefined):
 }
 
 /** The same EC certificates as single submissions (32 clients), then as batches of 1,000. */
+/** certq's OCSP responder against openssl's and cfssl's, by the same load generator. */
+async function ocspParts(stack: CertqStack): Promise<void> {
+  const count = config.ocspRequests;
+  const clients = config.clients;
+  const certq = await part(`OCSP: certq, ${count} GETs`, () =>
+    runCertqOcsp({ stack, certificates: OCSP_CERTIFICATES, count, clients }),
+  );
+  if (certq) ocspRun.push(certq);
+  const references = await part(
+    `OCSP: openssl ocsp -index and cfssl ocspserve, ${count} GETs each`,
+    async () =>
+      runReferenceOcsp({
+        cfssl: await findCfssl(),
+        certificates: OCSP_CERTIFICATES,
+        count,
+        clients,
+        cleanup,
+      }),
+  );
+  ocspRun.push(...(references ?? []));
+}
+
 async function bulkParts(stack: CertqStack): Promise<void> {
   await startSettledWorkers(stack, 1);
   const count = config.bulkRequests;
@@ -372,7 +399,9 @@ async function main(): Promise<number> {
   const { parts } = config;
   try {
     if (parts.has("bound")) await boundParts();
-    if (["e2e", "burst", "scale", "submit", "bulk"].some((p) => parts.has(p as BenchPart))) {
+    if (
+      ["e2e", "burst", "scale", "submit", "bulk", "ocsp"].some((p) => parts.has(p as BenchPart))
+    ) {
       await part("certq processes", certqParts);
       await cleanup.run();
     }
@@ -396,6 +425,7 @@ async function main(): Promise<number> {
     renderResults(results, config.clients, config.openRate),
     ...(scaling.length > 0 ? ["", renderScaling(scaling, config.clients)] : []),
     ...(bulkRun ? ["", renderBulk(bulkRun.single, bulkRun.bulk, config.clients)] : []),
+    ...(ocspRun.length > 0 ? ["", renderOcsp(ocspRun, config.clients)] : []),
     "",
     results.cfssl.status,
     ...results.errors.map((e) => `ERROR ${e}`),

@@ -6,6 +6,7 @@ export const BENCH_PARTS = [
   "scale",
   "submit",
   "bulk",
+  "ocsp",
   "topology",
   "cfssl",
 ] as const;
@@ -41,6 +42,8 @@ export interface BenchConfig {
   scaleWorkers: number[];
   /** EC_prime256v1 requests of the bulk part, as singles and as batches of 1,000 (BENCH_BULK_EC). */
   bulkRequests: number;
+  /** OCSP GETs per responder (certq, openssl ocsp -index, cfssl ocspserve) (BENCH_OCSP). */
+  ocspRequests: number;
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -101,6 +104,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     topologyRequests: intFromEnv(env, "BENCH_TOPOLOGY_EC", 1_000),
     scaleWorkers: parseWorkerCounts(env.BENCH_SCALE_WORKERS),
     bulkRequests: intFromEnv(env, "BENCH_BULK_EC", 10_000),
+    ocspRequests: intFromEnv(env, "BENCH_OCSP", 20_000),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

@@ -29,13 +29,24 @@ export class HttpClient {
     timeoutMs = 60_000,
   ): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return this.sendBytes(method, path, payload, "application/json", timeoutMs);
+  }
+
+  /** A body that is not JSON (an OCSP request, say). */
+  async sendBytes(
+    method: string,
+    path: string,
+    payload: Buffer | undefined,
+    contentType: string,
+    timeoutMs = 60_000,
+  ): Promise<HttpResponse> {
     try {
-      return await this.once(method, path, payload, timeoutMs);
+      return await this.once(method, path, payload, contentType, timeoutMs);
     } catch (error) {
       // A kept-alive socket the server closed just as we reused it: the request never got
       // there, so sending it again is safe (what Node's documentation recommends).
       if ((error as { reusedSocket?: boolean }).reusedSocket) {
-        return this.once(method, path, payload, timeoutMs);
+        return this.once(method, path, payload, contentType, timeoutMs);
       }
       throw error;
     }
@@ -45,6 +56,7 @@ export class HttpClient {
     method: string,
     path: string,
     payload: Buffer | undefined,
+    contentType: string,
     timeoutMs: number,
   ): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
@@ -57,9 +69,7 @@ export class HttpClient {
           agent: this.agent,
           headers: {
             ...this.headers,
-            ...(payload
-              ? { "content-type": "application/json", "content-length": payload.length }
-              : {}),
+            ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}),
           },
           timeout: timeoutMs,
         },

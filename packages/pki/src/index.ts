@@ -52,6 +52,7 @@ export {
   validateSubject,
 } from "./names";
 export {
+  createIssuerMatcher,
   createOcspResponse,
   issuerMatches,
   type OcspCertificateStatus,

@@ -216,9 +216,32 @@ function checkEntry(request: OcspRequestEntry, field: string): Buffer {
  * equal the entry's. Throws PkiError for an unparsable certificate or a malformed entry.
  */
 export function issuerMatches(request: OcspRequestEntry, issuerCertificatePem: string): boolean {
-  checkEntry(request, "request");
+  return createIssuerMatcher(issuerCertificatePem)(request);
+}
+
+/**
+ * issuerMatches with the certificate parsed once: for a responder that checks every request
+ * against the same CAs.
+ */
+export function createIssuerMatcher(
+  issuerCertificatePem: string,
+): (request: OcspRequestEntry) => boolean {
   const { parts } = parseCertificateDetails(issuerCertificatePem, "issuer");
-  return namesIssuer(request, { subjectName: parts.subject, publicKeySpki: parts.spki });
+  const keyBits = subjectPublicKeyBits(parts.spki);
+  const hashes = new Map<OcspHashAlgorithm, { name: Buffer; key: Buffer }>();
+  return (request) => {
+    checkEntry(request, "request");
+    let expected = hashes.get(request.hashAlgorithm);
+    if (!expected) {
+      const { digest } = HASH_ALGORITHMS[request.hashAlgorithm];
+      const hash = (data: Buffer) => createHash(digest).update(data).digest();
+      expected = { name: hash(parts.subject), key: hash(keyBits) };
+      hashes.set(request.hashAlgorithm, expected);
+    }
+    return (
+      expected.name.equals(request.issuerNameHash) && expected.key.equals(request.issuerKeyHash)
+    );
+  };
 }
 
 function encodeStatus(status: OcspCertificateStatus, field: string): Buffer {

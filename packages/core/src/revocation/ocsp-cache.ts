@@ -1,4 +1,18 @@
 import type { CertificateAuthorityRow } from "@certq/db";
+import { createIssuerMatcher, type OcspRequestEntry } from "@certq/pki";
+
+/** A CA that answers OCSP, its certificate parsed once. */
+export interface OcspIssuer {
+  ca: CertificateAuthorityRow;
+  matches(entry: OcspRequestEntry): boolean;
+}
+
+/** The CAs with a certificate (a pending intermediate has none yet) as OCSP issuers. */
+export function toOcspIssuers(rows: CertificateAuthorityRow[]): OcspIssuer[] {
+  return rows.flatMap((ca) =>
+    ca.certificate ? [{ ca, matches: createIssuerMatcher(ca.certificate) }] : [],
+  );
+}
 
 /** A signed OCSP response for one certificate, reusable until it is refreshed or invalidated. */
 export interface CachedOcspResponse {
@@ -9,73 +23,81 @@ export interface CachedOcspResponse {
 }
 
 /**
- * Pre-signed OCSP responses by CA and serial, in this process (RFC 5019's model: a response
- * without a nonce is the same for every asker until it is re-signed). Entries older than
- * `refreshAfterMs` are re-signed on the next ask; a revocation drops its CA's entries here and,
- * through Redis, in every other API process (see createOcspInvalidation). Bounded: past
- * `maxEntries` the oldest go first.
+ * Pre-signed OCSP responses, in this process, keyed by the request's own bytes (RFC 5019's
+ * model: a request without a nonce is the same bytes from every asker, and so is its answer;
+ * a hit needs no parsing and no database). Entries older than `refreshAfterMs` are re-signed
+ * on the next ask; a revocation drops its CA's entries here and, through Redis, in every other
+ * API process (see createOcspInvalidation). Bounded: past `maxEntries` the oldest go first.
  */
 export interface OcspCache {
-  get(caId: string, key: string, now: Date): CachedOcspResponse | undefined;
-  /** `key`: the certificate's serial with the CertID hash algorithm asked with. */
-  set(key: string, response: CachedOcspResponse): void;
+  /** `request`: the DER OCSPRequest, as received. */
+  get(request: Buffer, now: Date): CachedOcspResponse | undefined;
+  set(request: Buffer, response: CachedOcspResponse): void;
   /** Forget one CA's responses (a certificate of it was revoked). */
   invalidateCa(caId: string): void;
   /** Forget everything (invalidations may have been missed). */
   clear(): void;
   /** The CAs that answer OCSP, read again once the list is older than maxAgeMs (`caListMs`). */
-  cas(
+  issuers(
     load: () => Promise<CertificateAuthorityRow[]>,
     now: Date,
     maxAgeMs?: number,
-  ): Promise<CertificateAuthorityRow[]>;
+  ): Promise<OcspIssuer[]>;
   readonly size: number;
 }
 
 export function createOcspCache(
   options: { maxEntries?: number; refreshAfterMs?: number; caListMs?: number } = {},
 ): OcspCache {
-  const maxEntries = options.maxEntries ?? 200_000;
+  const maxEntries = options.maxEntries ?? 100_000;
   const refreshAfterMs = options.refreshAfterMs ?? 5 * 60 * 1000;
   const caListMs = options.caListMs ?? 30_000;
-  // By CA, so a revocation drops one map, not a scan of every entry.
-  const byCa = new Map<string, Map<string, CachedOcspResponse>>();
-  let size = 0;
-  let caList: { rows: CertificateAuthorityRow[]; loadedAt: number } | undefined;
-  let loading: Promise<CertificateAuthorityRow[]> | undefined;
+  const entries = new Map<string, CachedOcspResponse>();
+  // Each CA's keys, so a revocation drops them without a scan of every entry.
+  const byCa = new Map<string, Set<string>>();
+  let caList: { issuers: OcspIssuer[]; loadedAt: number } | undefined;
+  let loading: Promise<OcspIssuer[]> | undefined;
+  const remove = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    byCa.get(entry.caId)?.delete(key);
+  };
 
   return {
-    get(caId, key, now) {
-      const entry = byCa.get(caId)?.get(key);
+    get(request, now) {
+      const entry = entries.get(request.toString("base64"));
       if (!entry) return undefined;
       const fresh = now.getTime() - entry.thisUpdate.getTime() < refreshAfterMs;
       return fresh && now < entry.nextUpdate ? entry : undefined;
     },
-    set(key, response) {
-      const entries = byCa.get(response.caId) ?? new Map<string, CachedOcspResponse>();
-      byCa.set(response.caId, entries);
-      if (!entries.delete(key)) size++;
+    set(request, response) {
+      const key = request.toString("base64");
+      remove(key);
       entries.set(key, response);
-      if (size > maxEntries) {
-        // Maps keep insertion order: the first key is this CA's oldest response.
+      const keys = byCa.get(response.caId) ?? new Set<string>();
+      byCa.set(response.caId, keys.add(key));
+      if (entries.size > maxEntries) {
+        // Maps keep insertion order: the first key is the oldest response.
         const oldest = entries.keys().next().value;
-        if (oldest !== undefined && entries.delete(oldest)) size--;
+        if (oldest !== undefined) remove(oldest);
       }
     },
     invalidateCa(caId) {
-      size -= byCa.get(caId)?.size ?? 0;
+      for (const key of byCa.get(caId) ?? []) entries.delete(key);
       byCa.delete(caId);
     },
     clear() {
+      entries.clear();
       byCa.clear();
-      size = 0;
     },
-    async cas(load, now, maxAgeMs = caListMs) {
-      if (caList && now.getTime() - caList.loadedAt < maxAgeMs) return caList.rows;
+    async issuers(load, now, maxAgeMs = caListMs) {
+      if (caList && now.getTime() - caList.loadedAt < maxAgeMs) return caList.issuers;
       loading ??= load()
         .then((rows) => {
-          caList = { rows, loadedAt: now.getTime() };
-          return rows;
+          const issuers = toOcspIssuers(rows);
+          caList = { issuers, loadedAt: now.getTime() };
+          return issuers;
         })
         .finally(() => {
           loading = undefined;
@@ -83,7 +105,7 @@ export function createOcspCache(
       return loading;
     },
     get size() {
-      return size;
+      return entries.size;
     },
   };
 }

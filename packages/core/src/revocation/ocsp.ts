@@ -1,8 +1,7 @@
-import { type CertificateAuthorityRow, certificateAuthorities, certificates } from "@certq/db";
+import { certificateAuthorities, certificates } from "@certq/db";
 import {
   createOcspResponse,
   defaultSignatureAlgorithm,
-  issuerMatches,
   type OcspRequestEntry,
   ocspErrorResponse,
   PkiError,
@@ -11,7 +10,7 @@ import {
 } from "@certq/pki";
 import { and, eq, isNotNull } from "drizzle-orm";
 import type { ServiceContext } from "../context";
-import type { OcspCache } from "./ocsp-cache";
+import { type OcspCache, type OcspIssuer, toOcspIssuers } from "./ocsp-cache";
 
 /** How long a relying party may rely on an OCSP answer. */
 const OCSP_VALIDITY_MS = 60 * 60 * 1000;
@@ -32,8 +31,9 @@ export interface OcspAnswer {
  * reason) or unknown per certificate. Requests about CAs we do not hold are `unauthorized`,
  * garbage is `malformedRequest`; both are valid OCSP responses, never HTTP errors.
  * With a cache, the RFC 5019 case (one certificate, no nonce: what browsers and most
- * clients send) is answered from pre-signed responses without touching the database;
- * a nonce asks for a fresh signature, so those are signed each time.
+ * clients send) is answered from pre-signed responses, found by the request's bytes, without
+ * parsing or touching the database; a nonce asks for a fresh signature, so those are signed
+ * each time.
  */
 export async function answerOcsp(args: {
   ctx: ServiceContext;
@@ -41,6 +41,9 @@ export async function answerOcsp(args: {
   cache?: OcspCache;
 }): Promise<OcspAnswer> {
   const { ctx, cache } = args;
+  const now = ctx.now();
+  const hit = cache?.get(args.requestDer, now);
+  if (hit) return { ...hit, shared: true };
   let request: ReturnType<typeof parseOcspRequest>;
   try {
     request = parseOcspRequest(args.requestDer);
@@ -50,22 +53,16 @@ export async function answerOcsp(args: {
   }
   const first = request.requests[0];
   if (!first) return errorAnswer("malformedRequest");
-  const now = ctx.now();
-  const ca = await findIssuer(ctx, first, now, cache);
-  if (!ca) return errorAnswer("unauthorized");
-
-  const single = request.requests.length === 1 && !request.nonce;
-  // The response repeats the request's CertID, whose hashes depend on its algorithm.
-  const cacheKey = `${first.hashAlgorithm}:${first.serialNumber}`;
-  const cached = single && cache ? cache.get(ca.id, cacheKey, now) : undefined;
-  if (cached) return { ...cached, shared: true };
+  const issuer = await findIssuer(ctx, first, now, cache);
+  if (!issuer) return errorAnswer("unauthorized");
+  const { ca } = issuer;
 
   const thisUpdate = now;
   const nextUpdate = new Date(now.getTime() + OCSP_VALIDITY_MS);
   const responses = await Promise.all(
     request.requests.map(async (entry) => ({
       request: entry,
-      status: await statusOf(ctx, ca, entry, now),
+      status: await statusOf(ctx, issuer, entry, now),
       thisUpdate,
       nextUpdate,
     })),
@@ -78,7 +75,13 @@ export async function answerOcsp(args: {
     responses,
     nonce: request.nonce,
   });
-  if (single && cache) cache.set(cacheKey, { der, caId: ca.id, thisUpdate, nextUpdate });
+  // One known certificate, no nonce: the same answer for everyone sending these bytes. Unknown
+  // serials are signed each time, so made-up requests cannot fill the cache.
+  const single = request.requests.length === 1 && !request.nonce;
+  const known = responses.every((r) => r.status.kind !== "unknown");
+  if (cache && single && known) {
+    cache.set(args.requestDer, { der, caId: ca.id, thisUpdate, nextUpdate });
+  }
   return { der, thisUpdate, nextUpdate, shared: !request.nonce };
 }
 
@@ -91,26 +94,28 @@ async function findIssuer(
   entry: OcspRequestEntry,
   now: Date,
   cache: OcspCache | undefined,
-): Promise<CertificateAuthorityRow | undefined> {
+): Promise<OcspIssuer | undefined> {
   const load = () =>
     ctx.db
       .select()
       .from(certificateAuthorities)
       .where(isNotNull(certificateAuthorities.certificate));
-  const match = (cas: CertificateAuthorityRow[]) =>
-    cas.find((candidate) => candidate.certificate && issuerMatches(entry, candidate.certificate));
-  if (!cache) return match(await load());
+  const match = (issuers: OcspIssuer[]) => issuers.find((issuer) => issuer.matches(entry));
+  if (!cache) return match(toOcspIssuers(await load()));
   // A CA made since the list was read: look again, but not for every stray request.
-  return match(await cache.cas(load, now)) ?? match(await cache.cas(load, now, CA_MISS_RELOAD_MS));
+  return (
+    match(await cache.issuers(load, now)) ??
+    match(await cache.issuers(load, now, CA_MISS_RELOAD_MS))
+  );
 }
 
 async function statusOf(
   ctx: ServiceContext,
-  ca: CertificateAuthorityRow,
+  { ca, matches }: OcspIssuer,
   entry: OcspRequestEntry,
   now: Date,
 ) {
-  const ours = ca.certificate ? issuerMatches(entry, ca.certificate) : false;
+  const ours = matches(entry);
   const [row] = ours
     ? await ctx.db
         .select({

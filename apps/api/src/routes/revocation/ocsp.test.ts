@@ -125,6 +125,20 @@ describe("OCSP from pre-signed responses (RFC 5019)", () => {
     );
     expect(sha256.body.equals(sha1.body)).toBe(false);
 
+    // An unknown serial is signed each time: made-up requests do not fill the cache.
+    const unknownOut = s.file("unknown-req.der");
+    await openssl(
+      ["ocsp", "-issuer", rootFile, "-serial", "0x0123456789abcdef", "-no_nonce"].concat([
+        "-reqout",
+        unknownOut,
+      ]),
+    );
+    const unknown = await readFile(unknownOut);
+    const u1 = await get(h.app, unknown);
+    const u2 = await get(h.app, unknown);
+    expect(u1.res.status).toBe(200);
+    expect(u1.body.equals(u2.body)).toBe(false);
+
     // openssl's default is a nonce: such an answer is the asker's alone, signed each time.
     const nonced = await ocspRequest(leaf.file, { nonce: true });
     const a = await get(h.app, nonced);
