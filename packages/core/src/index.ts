@@ -12,6 +12,7 @@ export * from "./acme/eab-keys";
 export * from "./acme/finalize-order";
 export * from "./acme/nonce-store";
 export * from "./acme/orders";
+export * from "./acme/renewal-info";
 export * from "./acme/validate-challenge";
 export * from "./audit/audit-hash";
 export * from "./audit/audit-view";

@@ -1,4 +1,10 @@
 export {
+  type AcmeCertId,
+  acmeCertIdOf,
+  formatAcmeCertId,
+  parseAcmeCertId,
+} from "./acme-cert-id";
+export {
   ACME_IDENTIFIER_OID,
   readTlsAlpnCertificate,
   type TlsAlpnCertificate,

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import type { Fetch } from "@certq/core/testing";
 import { expect } from "vitest";
 import { createRootCa, TEST_POLICY } from "../fixtures";
 import type { Harness } from "../harness";
-import type { Fetch } from "./jws-client";
 
 export const run = promisify(execFile);
 

@@ -417,7 +417,13 @@ export class FaultWorld {
     // The free port may be taken by another test between our probe and the API's bind.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const env = this.env({ PORT: String(port), HOST: host, ...extra });
+      // Its public URL is where it listens, so the URLs it hands out (ACME's) reach it.
+      const env = this.env({
+        PORT: String(port),
+        HOST: host,
+        CERTQ_PUBLIC_URL: `http://${host}:${port}`,
+        ...extra,
+      });
       const service = this.spawnService(placement.name ?? "api", API_ENTRY, env, placement.wrap);
       try {
         await service.waitForMsg("certq API listening");

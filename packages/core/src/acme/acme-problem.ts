@@ -1,6 +1,7 @@
-/** The ACME error types certq answers with (RFC 8555 6.7, RFC 8737). */
+/** The ACME error types certq answers with (RFC 8555 6.7, RFC 8737, RFC 9773). */
 export type AcmeProblemType =
   | "accountDoesNotExist"
+  | "alreadyReplaced"
   | "alreadyRevoked"
   | "badCSR"
   | "badNonce"
@@ -26,6 +27,7 @@ export const ACME_ERROR_PREFIX = "urn:ietf:params:acme:error:";
 
 const DEFAULT_STATUS: Partial<Record<AcmeProblemType, number>> = {
   accountDoesNotExist: 400,
+  alreadyReplaced: 409,
   orderNotReady: 403,
   unauthorized: 403,
   rateLimited: 429,

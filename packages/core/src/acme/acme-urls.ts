@@ -7,6 +7,8 @@ export interface AcmeUrls {
   newOrder: string;
   revokeCert: string;
   keyChange: string;
+  /** RFC 9773: GET {renewalInfo}/{certID}. */
+  renewalInfo: string;
   account(id: string): string;
   accountOrders(id: string): string;
   order(id: string): string;
@@ -28,6 +30,7 @@ export function acmeUrls(publicUrl: string, profileId: string): AcmeUrls {
     newOrder: `${base}/new-order`,
     revokeCert: `${base}/revoke-cert`,
     keyChange: `${base}/key-change`,
+    renewalInfo: `${base}/renewal-info`,
     account: (id) => `${base}/accounts/${id}`,
     accountOrders: (id) => `${base}/accounts/${id}/orders`,
     order: (id) => `${base}/orders/${id}`,

@@ -25,6 +25,7 @@ export function orderView(urls: AcmeUrls, order: AcmeOrderRow, authorizationIds:
     ...(order.notBefore ? { notBefore: order.notBefore.toISOString() } : {}),
     ...(order.notAfter ? { notAfter: order.notAfter.toISOString() } : {}),
     ...(order.error ? { error: order.error } : {}),
+    ...(order.replaces ? { replaces: order.replaces } : {}),
     authorizations: authorizationIds.map((id) => urls.authorization(id)),
     finalize: urls.finalize(order.id),
     ...(order.certificateId && order.status === "valid"

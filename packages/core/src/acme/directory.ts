@@ -2,7 +2,7 @@ import type { ServiceContext } from "../context";
 import type { AcmeReply } from "./acme-context";
 import { findAcmeProfile } from "./acme-profile";
 
-/** RFC 8555 7.1.1: the directory of one profile. */
+/** RFC 8555 7.1.1 (and RFC 9773's renewalInfo): the directory of one profile. */
 export async function getAcmeDirectory(args: {
   ctx: ServiceContext;
   profileId: string;
@@ -16,6 +16,7 @@ export async function getAcmeDirectory(args: {
       newOrder: urls.newOrder,
       revokeCert: urls.revokeCert,
       keyChange: urls.keyChange,
+      renewalInfo: urls.renewalInfo,
       meta: {
         externalAccountRequired: acme.requireEab,
         website: args.ctx.publicUrl,

@@ -7,11 +7,18 @@ import { assertCaCanSign } from "../cas/find-ca";
 import { hashRequestBody } from "../certificate-requests/request-hash";
 import { resolveRequest } from "../certificate-requests/resolve-request";
 import { BadRequestError, PolicyViolationError } from "../errors";
+import { violatedConstraint } from "../pg-errors";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import type { AcmePost, AcmeReply } from "./acme-context";
 import { AcmeProblem } from "./acme-problem";
 import { findAcmeProfile } from "./acme-profile";
-import { findAccountOrder, identifierToAltName, orderReply, syncOrder } from "./orders";
+import {
+  alreadyReplaced,
+  findAccountOrder,
+  identifierToAltName,
+  orderReply,
+  syncOrder,
+} from "./orders";
 import { verifyAcmeRequest } from "./verify-jws";
 
 const finalizeSchema = z.looseObject({ csr: z.string().min(1).max(65_536) });
@@ -106,32 +113,40 @@ export async function finalizeAcmeOrder(post: AcmePost & { orderId: string }): P
     scopes: [],
   });
 
-  const requestId = await ctx.db.transaction(async (tx) => {
-    const [claimed] = await tx
-      .update(acmeOrders)
-      .set({ status: "processing" })
-      .where(and(eq(acmeOrders.id, order.id), eq(acmeOrders.status, "ready")))
-      .returning({ id: acmeOrders.id });
-    if (!claimed) throw new AcmeProblem("orderNotReady", "The order was finalized meanwhile");
-    const [request] = await tx
-      .insert(certificateRequests)
-      .values({
-        profileId: profile.profile.id,
-        caId: profile.ca.id,
-        kind: resolved.kind,
-        params: resolved.params,
-        csr: resolved.csr,
-        tokenId: account.tokenId,
-        requestHash: hashRequestBody({ acmeOrder: order.id, csr: payload.csr }),
-      })
-      .returning({ id: certificateRequests.id });
-    if (!request) throw new Error("certificate request insert returned no row");
-    await tx
-      .update(acmeOrders)
-      .set({ certificateRequestId: request.id })
-      .where(eq(acmeOrders.id, order.id));
-    return request.id;
-  });
+  let requestId: string;
+  try {
+    requestId = await ctx.db.transaction(async (tx) => {
+      const [claimed] = await tx
+        .update(acmeOrders)
+        .set({ status: "processing" })
+        .where(and(eq(acmeOrders.id, order.id), eq(acmeOrders.status, "ready")))
+        .returning({ id: acmeOrders.id });
+      if (!claimed) throw new AcmeProblem("orderNotReady", "The order was finalized meanwhile");
+      const [request] = await tx
+        .insert(certificateRequests)
+        .values({
+          profileId: profile.profile.id,
+          caId: profile.ca.id,
+          kind: resolved.kind,
+          params: resolved.params,
+          csr: resolved.csr,
+          tokenId: account.tokenId,
+          requestHash: hashRequestBody({ acmeOrder: order.id, csr: payload.csr }),
+          replacesCertificateId: order.replacesCertificateId,
+        })
+        .returning({ id: certificateRequests.id });
+      if (!request) throw new Error("certificate request insert returned no row");
+      await tx
+        .update(acmeOrders)
+        .set({ certificateRequestId: request.id })
+        .where(eq(acmeOrders.id, order.id));
+      return request.id;
+    });
+  } catch (error) {
+    // Another order renewed the same certificate since new-order checked (RFC 9773 5).
+    if (violatedConstraint(error) === "certificate_requests_replaces_key") throw alreadyReplaced();
+    throw error;
+  }
   // Committed, so never lost: if Redis refuses now, the reconciler enqueues it later.
   await post.acme
     .enqueueIssuance(requestId)

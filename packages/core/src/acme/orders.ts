@@ -5,10 +5,11 @@ import {
   acmeAuthorizations,
   acmeChallenges,
   acmeOrders,
+  type CertificateRow,
   certificateRequests,
 } from "@certq/db";
 import { type AltName, validateAltName } from "@certq/pki";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { ServiceContext } from "../context";
 import { evaluateNamePolicy, profilePolicySchema } from "../policy";
@@ -16,9 +17,10 @@ import type { AcmeChallengeType } from "../profiles/enrollment-schema";
 import { isUuid } from "../uuid";
 import type { AcmePost, AcmeReply } from "./acme-context";
 import { AcmeProblem } from "./acme-problem";
-import { findAcmeProfile } from "./acme-profile";
+import { type AcmeProfile, findAcmeProfile } from "./acme-profile";
 import type { AcmeUrls } from "./acme-urls";
 import { orderView } from "./acme-views";
+import { findCertificateByCertId } from "./renewal-info";
 import { verifyAcmeRequest } from "./verify-jws";
 
 /** How long a new order (and its authorizations) may wait for the client. */
@@ -36,6 +38,8 @@ const newOrderSchema = z.looseObject({
   identifiers: z.array(identifierSchema).min(1).max(MAX_IDENTIFIERS),
   notBefore: z.iso.datetime({ offset: true }).optional(),
   notAfter: z.iso.datetime({ offset: true }).optional(),
+  /** RFC 9773 5: the certID of the certificate this order replaces. */
+  replaces: z.string().min(1).max(512).optional(),
 });
 
 export function identifierToAltName(identifier: AcmeIdentifier): AltName {
@@ -79,6 +83,66 @@ function challengeTypesFor(
   if (wildcard) return offered.filter((type) => type === "dns-01");
   if (identifier.type === "ip") return offered.filter((type) => type === "http-01");
   return offered;
+}
+
+/**
+ * RFC 9773 5: what `replaces` names must be a certificate of this directory, ordered by this
+ * account, sharing an identifier with the new order, and not renewed already (a request
+ * replacing it that has not failed: alreadyReplaced, 409). Finalize checks that last rule
+ * again, by the unique index on certificate_requests.replaces_certificate_id.
+ */
+async function findReplacedCertificate(
+  ctx: ServiceContext,
+  profile: AcmeProfile,
+  accountId: string,
+  certId: string,
+  identifiers: AcmeIdentifier[],
+): Promise<CertificateRow> {
+  const row = await findCertificateByCertId(ctx, profile, certId);
+  if (!row) {
+    throw new AcmeProblem(
+      "malformed",
+      "replaces: this directory issued no certificate with that certID",
+    );
+  }
+  const [ordered] = await ctx.db
+    .select({ id: acmeOrders.id })
+    .from(acmeOrders)
+    .where(and(eq(acmeOrders.accountId, accountId), eq(acmeOrders.certificateId, row.id)))
+    .limit(1);
+  if (!ordered) {
+    throw new AcmeProblem("malformed", "replaces: the certificate was not ordered by this account");
+  }
+  const names = new Set(row.altNames.map((name) => `${name.type}:${name.value.toLowerCase()}`));
+  const shared = identifiers.some((identifier) => {
+    const name = identifierToAltName(identifier);
+    return names.has(`${name.type}:${name.value.toLowerCase()}`);
+  });
+  if (!shared) {
+    throw new AcmeProblem(
+      "malformed",
+      "replaces: the certificate shares no identifier with the order",
+    );
+  }
+  const [renewal] = await ctx.db
+    .select({ id: certificateRequests.id })
+    .from(certificateRequests)
+    .where(
+      and(
+        eq(certificateRequests.replacesCertificateId, row.id),
+        ne(certificateRequests.status, "failed"),
+      ),
+    )
+    .limit(1);
+  if (renewal) throw alreadyReplaced();
+  return row;
+}
+
+export function alreadyReplaced() {
+  return new AcmeProblem(
+    "alreadyReplaced",
+    "The certificate named by replaces is already replaced",
+  );
 }
 
 /** RFC 8555 7.4: new-order, checked against the profile's name policy at once. */
@@ -131,6 +195,9 @@ export async function newAcmeOrder(post: AcmePost): Promise<AcmeReply> {
   if (notBefore && notAfter && notAfter <= notBefore) {
     throw new AcmeProblem("malformed", "notAfter must be later than notBefore");
   }
+  const replaced = payload.replaces
+    ? await findReplacedCertificate(post.ctx, profile, account.id, payload.replaces, identifiers)
+    : null;
   const now = post.ctx.now();
   const expires = new Date(now.getTime() + ORDER_LIFETIME_MS);
   const { order, authorizationIds } = await post.ctx.db.transaction(async (tx) => {
@@ -143,6 +210,8 @@ export async function newAcmeOrder(post: AcmePost): Promise<AcmeReply> {
         notBefore,
         notAfter,
         expires,
+        replacesCertificateId: replaced?.id ?? null,
+        replaces: replaced ? payload.replaces : null,
       })
       .returning();
     if (!order) throw new Error("order insert returned no row");
@@ -169,7 +238,12 @@ export async function newAcmeOrder(post: AcmePost): Promise<AcmeReply> {
     return { order, authorizationIds: authorizations.map((a) => a.id) };
   });
   post.ctx.log.info(
-    { profileId: profile.profile.id, accountId: account.id, orderId: order.id },
+    {
+      profileId: profile.profile.id,
+      accountId: account.id,
+      orderId: order.id,
+      ...(replaced ? { replacesCertificateId: replaced.id } : {}),
+    },
     "ACME order created",
   );
   return {

@@ -1,2 +1,3 @@
+export * from "./acme-jws-client";
 export * from "./openssl";
 export * from "./softhsm";

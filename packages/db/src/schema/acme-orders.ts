@@ -42,6 +42,14 @@ export const acmeOrders = pgTable(
     certificateId: uuid("certificate_id").references(() => certificates.id, {
       onDelete: "set null",
     }),
+    /**
+     * RFC 9773 `replaces`: the certificate this order renews, and its certID as the client
+     * sent it (echoed in the order). Finalize copies the link to the certificate request.
+     */
+    replacesCertificateId: uuid("replaces_certificate_id").references(() => certificates.id, {
+      onDelete: "set null",
+    }),
+    replaces: text("replaces"),
     ...timestamps,
   },
   (t) => [

@@ -7,6 +7,7 @@ import {
   finalizeAcmeOrder,
   getAcmeDirectory,
   getAcmeOrder,
+  getAcmeRenewalInfo,
   listAcmeOrders,
   newAcmeAccount,
   newAcmeOrder,
@@ -38,6 +39,12 @@ export function createAcmeApp(): Hono<AppEnv> {
   app.get(`${ACME_BASE}/new-nonce`, async function acmeNonce(c) {
     await checkAcmeDirectory({ ctx: c.var.ctx, profileId: c.req.param("profileId") });
     return c.body(null, c.req.method === "HEAD" ? 200 : 204);
+  });
+
+  // RFC 9773 4.2: an unauthenticated GET, so any client (or monitor) can ask.
+  app.get(`${ACME_BASE}/renewal-info/:certId`, async function acmeRenewalInfo(c) {
+    const { profileId, certId } = c.req.param();
+    return sendAcmeReply(c, await getAcmeRenewalInfo({ ctx: c.var.ctx, profileId, certId }));
   });
 
   const post = (

@@ -142,6 +142,8 @@ describe("lego", () => {
     await verifyChain(cert);
     const first = (await openssl(["x509", "-in", cert, "-noout", "-serial"])).stdout;
 
+    // Debian's lego (4.9.1) predates ARI: it never reads renewalInfo nor sends `replaces`,
+    // so this renewal is a plain new order (renewal-info.test.ts covers `replaces`).
     await lego([...common, "renew", "--days", "365", "--no-random-sleep"], dir);
     await verifyChain(cert);
     const renewed = (await openssl(["x509", "-in", cert, "-noout", "-serial"])).stdout;

@@ -1,9 +1,18 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { openssl, scratchDir } from "@certq/core/testing";
+import {
+  externalAccountBinding,
+  JwsClient,
+  newSigningKey,
+  openssl,
+  type SigningKey,
+  scratchDir,
+  signJws,
+} from "@certq/core/testing";
 import { sql } from "drizzle-orm";
 import { exportJWK, FlattenedSign, importPKCS8 } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { acmeFlow } from "../../../test/acme/acme-flow";
 import {
   type AcmeProfileSetup,
   appFetch,
@@ -12,19 +21,13 @@ import {
   pollUntil,
 } from "../../../test/acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
-import {
-  externalAccountBinding,
-  JwsClient,
-  newSigningKey,
-  type SigningKey,
-  signJws,
-} from "../../../test/acme/jws-client";
 import { createHarness, type Harness } from "../../../test/harness";
 
 let h: Harness;
 let dns: TestDnsServer;
 let setup: AcmeProfileSetup;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
+let flow: ReturnType<typeof acmeFlow>;
 
 beforeAll(async () => {
   dns = await startDnsServer();
@@ -33,6 +36,7 @@ beforeAll(async () => {
   await h.startAcmeValidation({ http01Port: 1, tlsAlpn01Port: 1, dnsResolver: dns.address });
   setup = await createAcmeProfile(h, { requireEab: true });
   scratch = await scratchDir();
+  flow = acmeFlow({ h, dns, scratch, setup });
 });
 afterAll(async () => {
   await h?.close();
@@ -40,43 +44,10 @@ afterAll(async () => {
   await scratch?.cleanup();
 });
 
-/** A CSR (DER, base64url) for these names with a fresh P-256 key; the key's PEM path too. */
-async function makeCsr(names: string[], name = "csr") {
-  const key = scratch.file(`${name}.key`);
-  await openssl([
-    "genpkey",
-    "-algorithm",
-    "EC",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-out",
-    key,
-  ]);
-  const der = scratch.file(`${name}.der`);
-  const result = await openssl([
-    "req",
-    "-new",
-    "-key",
-    key,
-    "-subj",
-    `/CN=${names[0]}`,
-    "-addext",
-    `subjectAltName=${names.map((n) => `DNS:${n}`).join(",")}`,
-    "-outform",
-    "DER",
-    "-out",
-    der,
-  ]);
-  expect(result.code, result.stderr).toBe(0);
-  return { csr: (await readFile(der)).toString("base64url"), keyFile: key };
-}
-
-async function registeredClient() {
-  const client = await JwsClient.connect(appFetch(h), setup.directoryUrl);
-  const res = await client.register(await createEabKey(h, setup.profileId));
-  expect(res.status, res.text).toBe(201);
-  return client;
-}
+const makeCsr = (names: string[], name?: string) => flow.makeCsr(names, name);
+const registeredClient = () => flow.registeredClient();
+const readyOrder = (client: JwsClient, name: string) => flow.readyOrder(client, name);
+const issuedOrder = (client: JwsClient, name: string) => flow.issuedOrder(client, name);
 
 describe("ACME dns-01 through a JWS client", () => {
   it("orders, proves dns-01 against the configured resolver, finalizes through the queue, downloads a chain openssl verifies", async () => {
@@ -156,52 +127,6 @@ function expectProblem(
   });
   // Clients retry a badNonce with the fresh nonce every answer carries.
   expect(res.headers.get("replay-nonce"), res.text).toMatch(/^[A-Za-z0-9_-]{22}$/);
-}
-
-/** An order for `name` proven through dns-01, left ready for finalize. */
-async function readyOrder(client: JwsClient, name: string) {
-  const order = await client.post<{ authorizations: string[]; finalize: string }>(
-    client.directory.newOrder,
-    {
-      identifiers: [{ type: "dns", value: name }],
-    },
-  );
-  expect(order.status, order.text).toBe(201);
-  const authz = await client.post<{ challenges: { type: string; url: string; token: string }[] }>(
-    order.body.authorizations[0] as string,
-    "",
-  );
-  const challenge = authz.body.challenges.find((c) => c.type === "dns-01");
-  const keyAuthorization = `${challenge?.token}.${await client.thumbprint()}`;
-  dns.setTxt(`_acme-challenge.${name}`, [
-    createHash("sha256").update(keyAuthorization).digest("base64url"),
-  ]);
-  expect((await client.post(challenge?.url as string, {})).status).toBe(200);
-  const url = order.headers.get("location") as string;
-  const ready = await pollUntil(
-    () => client.post<{ status: string }>(url, ""),
-    (r) => r.body.status !== "pending",
-  );
-  expect(ready.body.status, ready.text).toBe("ready");
-  return { url, finalize: order.body.finalize };
-}
-
-async function issuedOrder(client: JwsClient, name: string) {
-  const order = await readyOrder(client, name);
-  const { csr, keyFile } = await makeCsr([name], name);
-  const finalized = await client.post(order.finalize, { csr });
-  expect(finalized.status, finalized.text).toBe(200);
-  const valid = await pollUntil(
-    () => client.post<{ status: string; certificate: string }>(order.url, ""),
-    (r) => r.body.status !== "processing",
-  );
-  expect(valid.body.status, valid.text).toBe("valid");
-  const chain = await client.post<string>(valid.body.certificate, "");
-  const leafPem = chain.text.match(
-    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/,
-  )?.[0] as string;
-  const der = Buffer.from(leafPem.replace(/-----[^-]+-----|\s/g, ""), "base64");
-  return { der, keyFile, leafPem };
 }
 
 async function certificateKey(keyFile: string): Promise<SigningKey> {

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { JwsClient } from "@certq/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appFetch,
@@ -7,7 +8,6 @@ import {
   pollUntil,
 } from "../../../test/acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
-import { JwsClient } from "../../../test/acme/jws-client";
 import { freePort } from "../../../test/acme/serve";
 import { createHarness, type Harness } from "../../../test/harness";
 
