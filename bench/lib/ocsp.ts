@@ -174,38 +174,45 @@ export async function runReferenceOcsp(args: {
   );
   // Every leaf has the same subject: openssl refuses that unless told.
   await writeFile(`${index}.attr`, "unique_subject = no\n");
-  const opensslPort = await freePort();
-  const opensslServer = startProcess({
-    label: "openssl ocsp",
-    command: "openssl",
-    argv: ["ocsp", "-index", index, "-port", String(opensslPort), "-rsigner", ca.caPem].concat([
+  const requests = await ocspRequests(dir, ca.caPem, files);
+  /** Starts a responder on a free loopback port, waits until it answers, then loads it. */
+  const measure = async (label: string, command: string, argv: (port: number) => string[]) => {
+    const port = await freePort();
+    const server = startProcess({
+      label,
+      command,
+      argv: argv(port),
+      env: {},
+      cwd: dir,
+      cleanup: args.cleanup,
+    });
+    const client = new HttpClient(new URL(`http://127.0.0.1:${port}`));
+    args.cleanup.add(`close ${label} client`, async () => client.close());
+    const ask = () =>
+      client
+        .sendBytes("POST", "/", requests[0], "application/ocsp-request")
+        .catch(() => ({ status: 0 }));
+    await waitFor(
+      `${label} listening`,
+      async () => !server.exited() && (await ask()).status === 200,
+      15_000,
+      () => server.tail(),
+    );
+    results.push(await load(label, client, "/", requests, args.count, args.clients));
+  };
+
+  await measure("openssl ocsp -index", "openssl", (port) =>
+    [
+      "ocsp",
+      "-index",
+      index,
+      "-port",
+      String(port),
+      "-rsigner",
+      ca.caPem,
       "-rkey",
       ca.caKey,
-      "-CA",
-      ca.caPem,
-      "-nmin",
-      "60",
-      "-ignore_err",
-    ]),
-    env: {},
-    cwd: dir,
-    cleanup: args.cleanup,
-  });
-  const opensslClient = new HttpClient(new URL(`http://127.0.0.1:${opensslPort}`));
-  args.cleanup.add("close openssl ocsp client", async () => opensslClient.close());
-  const requests = await ocspRequests(dir, ca.caPem, files);
-  const ask = (client: HttpClient) =>
-    client
-      .sendBytes("POST", "/", requests[0], "application/ocsp-request")
-      .catch(() => ({ status: 0 }));
-  await waitFor(
-    "openssl ocsp listening",
-    async () => !opensslServer.exited() && (await ask(opensslClient)).status === 200,
-    15_000,
-    () => opensslServer.tail(),
-  );
-  results.push(
-    await load("openssl ocsp -index", opensslClient, "/", requests, args.count, args.clients),
+    ].concat(["-CA", ca.caPem, "-nmin", "60", "-ignore_err"]),
   );
 
   if (args.cfssl) {
@@ -226,29 +233,15 @@ export async function runReferenceOcsp(args: {
       lines.push((JSON.parse(stdout) as { ocspResponse: string }).ocspResponse);
     }
     await writeFile(responses, `${lines.join("\n")}\n`);
-    const cfsslPort = await freePort();
-    const cfsslServer = startProcess({
-      label: "cfssl ocspserve",
-      command: args.cfssl,
-      argv: ["ocspserve", "-address", "127.0.0.1", "-port", String(cfsslPort)].concat([
-        "-responses",
-        responses,
-      ]),
-      env: {},
-      cwd: dir,
-      cleanup: args.cleanup,
-    });
-    const cfsslClient = new HttpClient(new URL(`http://127.0.0.1:${cfsslPort}`));
-    args.cleanup.add("close cfssl ocsp client", async () => cfsslClient.close());
-    await waitFor(
-      "cfssl ocspserve listening",
-      async () => !cfsslServer.exited() && (await ask(cfsslClient)).status === 200,
-      15_000,
-      () => cfsslServer.tail(),
-    );
-    results.push(
-      await load("cfssl ocspserve", cfsslClient, "/", requests, args.count, args.clients),
-    );
+    await measure("cfssl ocspserve", args.cfssl, (port) => [
+      "ocspserve",
+      "-address",
+      "127.0.0.1",
+      "-port",
+      String(port),
+      "-responses",
+      responses,
+    ]);
   }
   return results;
 }
