@@ -74,8 +74,12 @@ export interface AppDeps {
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook });
 
+  if (deps.metrics) app.use(deps.metrics.measure);
   app.use(securityHeaders);
   app.use(requestId({ generator: () => `req-${crypto.randomUUID()}` }));
+  // OCSP is public and the hottest route (browsers ask on every TLS connection): it is
+  // answered ahead of the per-request logger and its access-log line.
+  registerOcsp(app, { ctx: deps.ctx, cache: deps.ocspCache });
   app.use(async function provideContext(c, next) {
     // A per-request logger, so every line a verb writes carries the request ID.
     const log = deps.ctx.log.child({ reqId: c.get("requestId") });
@@ -104,7 +108,6 @@ export function createApp(deps: AppDeps) {
   });
   if (deps.metrics) {
     const metrics = deps.metrics;
-    app.use(metrics.measure);
     if (deps.metricsRoute !== false) {
       app.get("/metrics", authorize("metrics:read"), async function scrape(c) {
         const { body, contentType } = await metrics.render();
@@ -148,7 +151,6 @@ export function createApp(deps: AppDeps) {
   registerRenewCertificate(app);
   registerGetCrl(app);
   registerGetCaCertificateDer(app);
-  registerOcsp(app, deps.ocspCache);
   registerListAuditLogs(app);
   app.route("/", createAcmeApp());
 

@@ -33,9 +33,8 @@ export const limitBody = createMiddleware<AppEnv>(async function limitBody(c, ne
 /** Bodies are JSON; anything else would otherwise surface as a confusing validation error. */
 export const requireJsonBody = createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
   const method = c.req.method;
-  // OCSP speaks DER (application/ocsp-request), the one body that is not JSON.
-  const isOcsp = c.req.path === "/ocsp";
-  if (!isOcsp && (method === "POST" || method === "PUT" || method === "PATCH")) {
+  // OCSP (DER bodies) is answered before this runs: see createApp.
+  if (method === "POST" || method === "PUT" || method === "PATCH") {
     const type = c.req.header("content-type") ?? "";
     // Every body we accept is JSON; an empty body is left to the route's own validation.
     const empty = c.req.header("content-length") === "0";

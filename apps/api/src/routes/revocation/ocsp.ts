@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { answerOcsp, type OcspAnswer, type OcspCache } from "@certq/core";
+import { answerOcsp, type OcspAnswer, type OcspCache, type ServiceContext } from "@certq/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
+import { limitBody } from "../../middleware/json-body";
 import { errorResponses } from "../openapi-shared";
 
 const ocspResponse = {
@@ -18,6 +19,8 @@ export const postRoute = createRoute({
   path: "/ocsp",
   tags: ["Revocation"],
   summary: "OCSP (RFC 6960) over POST: body is a DER OCSPRequest",
+  // Ahead of the app-wide body limit: this route brings its own.
+  middleware: [limitBody] as const,
   request: {
     body: {
       required: true,
@@ -67,16 +70,27 @@ function respond(c: Context<AppEnv>, answer: OcspAnswer) {
   return c.body(new Uint8Array(der), 200, headers);
 }
 
-export function registerOcsp(app: OpenAPIHono<AppEnv>, cache?: OcspCache) {
+/** Registered ahead of the app's per-request middleware, so it is given the context itself. */
+export function registerOcsp(
+  app: OpenAPIHono<AppEnv>,
+  deps: { ctx: ServiceContext; cache?: OcspCache },
+) {
+  const { ctx, cache } = deps;
+  // The app's error handler logs through the per-request logger, which OCSP goes without.
+  const answer = (c: Context<AppEnv>, requestDer: Buffer) =>
+    answerOcsp({ ctx, requestDer, cache }).catch((error: unknown) => {
+      ctx.log.error({ reqId: c.get("requestId"), err: error }, "OCSP request failed");
+      throw error;
+    });
   app.openapi(postRoute, async (c) => {
     const body = Buffer.from(await c.req.arrayBuffer());
     const der = body.length > MAX_REQUEST_BYTES ? Buffer.alloc(0) : body;
-    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der, cache }));
+    return respond(c, await answer(c, der));
   });
   app.openapi(getRoute, async (c) => {
     const { request } = c.req.valid("param");
     // The router has already percent-decoded the parameter; base64 never throws.
     const der = Buffer.from(request, "base64");
-    return respond(c, await answerOcsp({ ctx: c.var.ctx, requestDer: der, cache }));
+    return respond(c, await answer(c, der));
   });
 }
