@@ -33,6 +33,17 @@ import { type ApiWiring, createApiWiring } from "../src/api-wiring";
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
 export const TEST_REDIS: RedisConnectionConfig = { topology: "single", url: TEST_REDIS_URL };
 
+/** Removes what a test's own certq process left in the shared Redis under its queue prefix. */
+export async function deleteTestRedisKeys(prefix: string): Promise<void> {
+  const redis = createRedis(TEST_REDIS, "worker");
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;

@@ -4,14 +4,13 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createRedis } from "@certq/core";
 import { scratchDir } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
 import { freePort } from "./acme/serve";
-import { TEST_REDIS, TEST_REDIS_URL } from "./harness";
+import { deleteTestRedisKeys, TEST_REDIS_URL } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const README = readFileSync(path.join(root, "README.md"), "utf8");
@@ -110,10 +109,7 @@ afterAll(async () => {
   await db?.drop();
   await dns?.close();
   await scratch?.cleanup();
-  const redis = createRedis(TEST_REDIS, "worker");
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await deleteTestRedisKeys(prefix);
 });
 
 describe("the README's walk-through and ACME blocks, run as pasted", () => {

@@ -5,7 +5,6 @@ import { request } from "node:https";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createRedis } from "@certq/core";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { opensslCsr, opensslRoot, opensslSignCsr } from "@certq/pki/testing";
@@ -14,7 +13,7 @@ import { run } from "../../../test/acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
 import { freePort } from "../../../test/acme/serve";
 import { TEST_POLICY } from "../../../test/fixtures";
-import { TEST_REDIS, TEST_REDIS_URL } from "../../../test/harness";
+import { deleteTestRedisKeys, TEST_REDIS_URL } from "../../../test/harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..");
 const prefix = `{test-${randomUUID()}}`;
@@ -116,10 +115,7 @@ afterAll(async () => {
   await db?.drop();
   await dns?.close();
   await scratch?.cleanup();
-  const redis = createRedis(TEST_REDIS, "worker");
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await deleteTestRedisKeys(prefix);
 });
 
 describe("ACME over certq's own HTTPS", () => {
