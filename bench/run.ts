@@ -11,6 +11,8 @@ import { Cleanup } from "./lib/cleanup";
 import { type BenchPart, loadBenchConfig } from "./lib/config";
 import { summarizeCpuProfiles } from "./lib/cpu-profile";
 import { type EndToEndResult, runEndToEnd } from "./lib/end-to-end";
+import { type GrowthPoint, measureGrowthPoint, renderGrowth } from "./lib/growth";
+import { fillDatabase } from "./lib/growth-fill";
 import { describeMachine, machineLine, startCpuAccounting } from "./lib/machine";
 import { type OcspResult, renderOcsp, runCertqOcsp, runReferenceOcsp } from "./lib/ocsp";
 import { waitUntilIdle } from "./lib/processes";
@@ -29,6 +31,7 @@ const results: BenchResults = { bound: {}, e2e: {}, cfssl: { status: "" }, error
 const scaling: ScalingPoint[] = [];
 let bulkRun: { single?: EndToEndResult; bulk?: BulkResult } | undefined;
 const ocspRun: OcspResult[] = [];
+let growthRun: { empty: GrowthPoint; grown: GrowthPoint } | undefined;
 /** Certificates each OCSP responder answers for, cycled over by the load. */
 const OCSP_CERTIFICATES = 50;
 
@@ -227,6 +230,39 @@ async function ocspParts(stack: CertqStack): Promise<void> {
   ocspRun.push(...(references ?? []));
 }
 
+/**
+ * Issue #16.4: the same figures on a fresh database and after filling it to growthRows
+ * certificates and requests (a tenth revoked), on a stack of its own.
+ */
+async function growthParts(): Promise<void> {
+  const stack = await CertqStack.start({ cleanup, workerConcurrency: config.workerConcurrency });
+  const measure = (label: string) =>
+    measureGrowthPoint({
+      stack,
+      label,
+      clients: config.clients,
+      ecRequests: Math.min(config.ecRequests, 3_000),
+      openRate: config.openRate,
+      openSeconds: config.openSeconds,
+      startWorkers: () => startSettledWorkers(stack, 1),
+      progress,
+    });
+  const empty = await measure("empty");
+  const profileId = await stack.createProfile("bench-growth-fill");
+  const fill = await fillDatabase({
+    db: stack.db,
+    caId: stack.caId,
+    profileId,
+    rows: config.growthRows,
+    progress,
+  });
+  progress(
+    `growth: ${config.growthRows} rows (${fill.revoked} revoked) in ${fill.seconds.toFixed(0)} s`,
+  );
+  const grown = await measure("grown");
+  growthRun = { empty, grown };
+}
+
 async function bulkParts(stack: CertqStack): Promise<void> {
   await startSettledWorkers(stack, 1);
   const count = config.bulkRequests;
@@ -405,6 +441,10 @@ async function main(): Promise<number> {
       await part("certq processes", certqParts);
       await cleanup.run();
     }
+    if (parts.has("growth") && config.growthRows > 0) {
+      await part("data growth", growthParts);
+      await cleanup.run();
+    }
     if (parts.has("topology")) await topologyParts();
     if (parts.has("cfssl")) await part("cfssl", cfsslParts);
   } finally {
@@ -422,10 +462,15 @@ async function main(): Promise<number> {
     cpuReport(),
     "issued = the request row's updated_at, found by polling Postgres every 100 ms; latencies from the client's send",
     "",
-    renderResults(results, config.clients, config.openRate),
+    ...(["bound", "e2e", "burst", "submit", "topology", "cfssl"].some((p) =>
+      parts.has(p as BenchPart),
+    )
+      ? [renderResults(results, config.clients, config.openRate)]
+      : []),
     ...(scaling.length > 0 ? ["", renderScaling(scaling, config.clients)] : []),
     ...(bulkRun ? ["", renderBulk(bulkRun.single, bulkRun.bulk, config.clients)] : []),
     ...(ocspRun.length > 0 ? ["", renderOcsp(ocspRun, config.clients)] : []),
+    ...(growthRun ? ["", renderGrowth(growthRun.empty, growthRun.grown)] : []),
     "",
     results.cfssl.status,
     ...results.errors.map((e) => `ERROR ${e}`),

@@ -21,7 +21,7 @@ describe("BENCH_PARTS", () => {
 
   it("refuses unknown names, naming them and the choices", () => {
     expect(() => parseBenchParts("submit,e2ee,bond")).toThrow(
-      "BENCH_PARTS: unknown part(s) e2ee, bond; choose from bound,e2e,burst,scale,submit,bulk,ocsp,topology,cfssl",
+      "BENCH_PARTS: unknown part(s) e2ee, bond; choose from bound,e2e,burst,scale,submit,bulk,ocsp,growth,topology,cfssl",
     );
   });
 

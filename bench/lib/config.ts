@@ -7,6 +7,7 @@ export const BENCH_PARTS = [
   "submit",
   "bulk",
   "ocsp",
+  "growth",
   "topology",
   "cfssl",
 ] as const;
@@ -44,6 +45,8 @@ export interface BenchConfig {
   bulkRequests: number;
   /** OCSP GETs per responder (certq, openssl ocsp -index, cfssl ocspserve) (BENCH_OCSP). */
   ocspRequests: number;
+  /** Certificates (and requests) the data-growth part writes, a tenth revoked (BENCH_GROWTH_ROWS). */
+  growthRows: number;
   /** When set, the API (and, with e2e, one extra worker run) is profiled into this directory. */
   cpuProfileDir: string | undefined;
 }
@@ -105,6 +108,7 @@ export function loadBenchConfig(env: Env = process.env): BenchConfig {
     scaleWorkers: parseWorkerCounts(env.BENCH_SCALE_WORKERS),
     bulkRequests: intFromEnv(env, "BENCH_BULK_EC", 10_000),
     ocspRequests: intFromEnv(env, "BENCH_OCSP", 20_000),
+    growthRows: intFromEnv(env, "BENCH_GROWTH_ROWS", 1_000_000),
     cpuProfileDir: env.BENCH_CPU_PROF || undefined,
   };
 }

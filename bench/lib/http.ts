@@ -3,6 +3,8 @@ import { Agent, request } from "node:http";
 export interface HttpResponse {
   status: number;
   text: string;
+  /** The body's length in bytes (text is its UTF-8 reading, wrong for binary bodies). */
+  bytes: number;
 }
 
 /**
@@ -76,9 +78,14 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
-          );
+          res.on("end", () => {
+            const body = Buffer.concat(chunks);
+            resolve({
+              status: res.statusCode ?? 0,
+              text: body.toString("utf8"),
+              bytes: body.length,
+            });
+          });
           res.on("error", reject);
         },
       );
