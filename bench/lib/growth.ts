@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { CertqStack } from "./certq-stack";
 import { type EndToEndResult, runEndToEnd } from "./end-to-end";
+import { HttpClient } from "./http";
 import { closedLoop, firstError, type Send, throughput } from "./load";
 import { waitFor } from "./processes";
 import { type Latency, latency, sleep } from "./stats";
@@ -31,7 +33,14 @@ export interface GrowthPoint {
   submit?: SubmitPathResult;
   poll?: ReadRun;
   lists: [string, ReadRun | undefined][];
-  crl?: { buildMs: number; bytes: number; serve: ReadRun; apiRssGrowthMb: number };
+  crl?: {
+    buildMs: number;
+    bytes: number;
+    serve: ReadRun;
+    /** The same downloads from a plain node:http server (the machine's ceiling). */
+    plain: ReadRun;
+    apiRssGrowthMb: number;
+  };
   ocspRefresh?: ReadRun;
   errors: string[];
 }
@@ -41,6 +50,7 @@ const POLLS = 3_000;
 const LIST_REQUESTS = 100;
 const CRL_DOWNLOADS = 256;
 const OCSP_SERIALS = 400;
+const CRL_CLIENTS_NOTE = "the bench's clients at once";
 
 async function readRun(count: number, concurrency: number, send: Send): Promise<ReadRun> {
   const samples = await closedLoop({ count, concurrency, send });
@@ -194,14 +204,56 @@ async function measureCrl(stack: CertqStack, clients: number) {
   try {
     const serve = await readRun(CRL_DOWNLOADS, clients, async () => {
       const res = await stack.api.send("GET", path);
-      return res.status === 200 && res.bytes === first.bytes
+      return res.status === 200 && res.body.equals(first.body)
         ? { ok: true }
-        : { ok: false, error: `HTTP ${res.status}, ${res.bytes} bytes` };
+        : { ok: false, error: `HTTP ${res.status}, ${res.body.length} bytes` };
     });
     await sleep(20);
-    return { buildMs, bytes: first.bytes, serve, apiRssGrowthMb: peak - before };
+    clearInterval(sampler);
+    const plain = await plainServerDownloads(first.body, clients);
+    return { buildMs, bytes: first.body.length, serve, plain, apiRssGrowthMb: peak - before };
   } finally {
     clearInterval(sampler);
+  }
+}
+
+// A node:http server that answers every request with the bytes it was given on stdin.
+const PLAIN_SERVER = `
+const http = require("node:http");
+const chunks = [];
+process.stdin.on("data", (c) => chunks.push(c)).on("end", () => {
+  const body = Buffer.concat(chunks);
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/pkix-crl", "content-length": body.length });
+    res.end(body);
+  });
+  server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+});`;
+
+/**
+ * The same downloads from a plain node:http server holding the CRL in memory: what this
+ * machine's loopback and the load generator allow for a body that size, in the same run.
+ */
+async function plainServerDownloads(body: Buffer, clients: number): Promise<ReadRun> {
+  const child = spawn(process.execPath, ["-e", PLAIN_SERVER], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  try {
+    child.stdin.end(body);
+    const [line] = (await once(child.stdout, "data")) as [Buffer];
+    const client = new HttpClient(new URL(`http://127.0.0.1:${Number(line.toString().trim())}`));
+    try {
+      return await readRun(CRL_DOWNLOADS, clients, async () => {
+        const res = await client.send("GET", "/");
+        return res.body.length === body.length
+          ? { ok: true }
+          : { ok: false, error: `${res.body.length} bytes` };
+      });
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill();
   }
 }
 
@@ -291,7 +343,6 @@ export function renderGrowth(empty: GrowthPoint, grown: GrowthPoint): string {
     row(`list page p99 ms: ${name}`, a?.latency.p99, b?.latency.p99, false);
   }
   row("CRL build ms (rebuilt from scratch)", empty.crl?.buildMs, grown.crl?.buildMs, false);
-  row("CRL download p99 ms", empty.crl?.serve.latency.p99, grown.crl?.serve.latency.p99, false);
   row("OCSP miss (refresh) /s", empty.ocspRefresh?.perSecond, grown.ocspRefresh?.perSecond, true);
   row(
     "OCSP miss (refresh) p99 ms",
@@ -301,9 +352,13 @@ export function renderGrowth(empty: GrowthPoint, grown: GrowthPoint): string {
   );
   const size = (p: GrowthPoint) =>
     `${p.certificates.toLocaleString("en-US")} certificates (${p.revoked.toLocaleString("en-US")} revoked)`;
+  const mbps = (run: ReadRun, bytes: number) => (run.perSecond * bytes) / 1e6;
   const crlLine = (p: GrowthPoint) =>
     p.crl
-      ? `CRL ${fmt(p.crl.bytes / 1024)} KiB; API resident memory grew ${fmt(p.crl.apiRssGrowthMb)} MB while ${CRL_DOWNLOADS} downloads ran ${fmt(p.crl.serve.perSecond)}/s`
+      ? `CRL ${fmt(p.crl.bytes / 1024)} KiB; ${CRL_DOWNLOADS} downloads by ${CRL_CLIENTS_NOTE}: ` +
+        `certq ${fmt(p.crl.serve.perSecond)}/s (${fmt(mbps(p.crl.serve, p.crl.bytes))} MB/s, p99 ${fmt(p.crl.serve.latency.p99)} ms), ` +
+        `plain node:http ${fmt(p.crl.plain.perSecond)}/s (${fmt(mbps(p.crl.plain, p.crl.bytes))} MB/s): ` +
+        `${(p.crl.serve.perSecond / p.crl.plain.perSecond).toFixed(2)}×; API resident memory grew ${fmt(p.crl.apiRssGrowthMb)} MB meanwhile`
       : "CRL: not measured";
   return [
     `Data growth: ${size(empty)} vs ${size(grown)}; target: every figure within 15 %, CRL of 100,000 built in under 2 s`,

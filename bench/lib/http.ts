@@ -3,8 +3,8 @@ import { Agent, request } from "node:http";
 export interface HttpResponse {
   status: number;
   text: string;
-  /** The body's length in bytes (text is its UTF-8 reading, wrong for binary bodies). */
-  bytes: number;
+  /** The body as received (text is its UTF-8 reading, wrong for binary bodies). */
+  body: Buffer;
 }
 
 /**
@@ -80,10 +80,13 @@ export class HttpClient {
           res.on("data", (chunk: Buffer) => chunks.push(chunk));
           res.on("end", () => {
             const body = Buffer.concat(chunks);
+            // Decoded when read: a 5 MB CRL read as text would cost the generator ~10 ms.
             resolve({
               status: res.statusCode ?? 0,
-              text: body.toString("utf8"),
-              bytes: body.length,
+              body,
+              get text() {
+                return body.toString("utf8");
+              },
             });
           });
           res.on("error", reject);

@@ -236,6 +236,21 @@ describe("listing", () => {
         ...Array.from({ length: 10 }, (_, i) => `burst-1${i}.example.test`),
       ].sort(),
     );
+    const names = async (commonName: string) =>
+      (
+        await h.request<{ certificates: { commonName: string }[] }>(
+          "GET",
+          `/api/v1/pki/certificates?commonName=${encodeURIComponent(commonName)}`,
+        )
+      ).body.certificates.map((c) => c.commonName);
+    // A prefix matches in any case; an exact name only as written; % and _ are literal.
+    expect((await names("BURST-1*")).sort()).toEqual(
+      byName.body.certificates.map((c) => c.commonName).sort(),
+    );
+    expect(await names("burst-12.example.test")).toEqual(["burst-12.example.test"]);
+    expect(await names("Burst-12.example.test")).toEqual([]);
+    expect(await names("burst_1*")).toEqual([]);
+    expect(await names("burst%*")).toEqual([]);
     const soon = await h.request<{ certificates: unknown[] }>(
       "GET",
       `/api/v1/pki/certificates?expiresBefore=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`,

@@ -80,6 +80,7 @@ export * from "./queue/job-catalog";
 export * from "./queue/maintenance-queue";
 export * from "./queue/webhook-queue";
 export * from "./revocation/crl";
+export * from "./revocation/crl-cache";
 export * from "./revocation/ocsp";
 export * from "./revocation/ocsp-cache";
 export * from "./revocation/ocsp-invalidation";

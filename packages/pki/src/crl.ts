@@ -53,6 +53,16 @@ function encodeEntries(entries: CrlEntry[]): Buffer[] {
   // RFC 5280 5.1.2.6: with nothing revoked the list is left out, not written empty.
   if (entries.length === 0) return [];
   const seen = new Set<string>();
+  // One reasonCode extension list per code, shared by every entry with that reason.
+  const reasonExtensions = new Map<number, Buffer>();
+  const extensionsFor = (code: number) => {
+    let encoded = reasonExtensions.get(code);
+    if (!encoded) {
+      encoded = encodeSequence([reasonCodeExtension(code)]);
+      reasonExtensions.set(code, encoded);
+    }
+    return encoded;
+  };
   const encoded = entries.map((entry) => {
     const serial = serialNumberContent(entry?.serialNumber, "entries");
     const key = serial.toString("hex");
@@ -63,7 +73,7 @@ function encodeEntries(entries: CrlEntry[]): Buffer[] {
     return encodeSequence([
       encodeElement(TAG.integer, serial),
       encodeTime(entry.revokedAt),
-      ...(code === null ? [] : [encodeSequence([reasonCodeExtension(code)])]),
+      ...(code === null ? [] : [extensionsFor(code)]),
     ]);
   });
   return [encodeSequence(encoded)];
@@ -110,5 +120,11 @@ export async function createCrl(input: CrlInput): Promise<{ der: Buffer; pem: st
     key: signer.key,
     signatureAlgorithm: input.signatureAlgorithm,
   });
-  return { der, pem: encodePem("X509 CRL", der) };
+  // PEM on demand: for 100,000 entries it is 7 MB of base64 the store never needs.
+  return {
+    der,
+    get pem() {
+      return encodePem("X509 CRL", der);
+    },
+  };
 }

@@ -32,11 +32,17 @@ export function isLaterInSeconds(later: Date, earlier: Date): boolean {
 }
 
 // YYYYMMDDHHMMSS of the UTC instant, fractions dropped: DER times carry no fraction here.
+// Field by field rather than through toISOString and two regexes: a CRL writes one per entry.
 function digits(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/\.\d+Z$/, "")
-    .replace(/[-T:]/g, "");
+  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  return (
+    String(date.getUTCFullYear()).padStart(4, "0") +
+    two(date.getUTCMonth() + 1) +
+    two(date.getUTCDate()) +
+    two(date.getUTCHours()) +
+    two(date.getUTCMinutes()) +
+    two(date.getUTCSeconds())
+  );
 }
 
 /** X.509 Time (UTCTime or GeneralizedTime as RFC 5280 prescribes), whole seconds, "Z". */

@@ -1,5 +1,5 @@
 import { certificates } from "@certq/db";
-import { and, asc, eq, ilike, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { type Principal, requireScope } from "../auth/principal";
 import type { ServiceContext } from "../context";
@@ -28,6 +28,32 @@ export const certificateListSchema = z.object({
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Exact (case-sensitive) or a prefix with a trailing `*` (any case), both written against
+ * lower(common_name) so certificates_common_name_lower_idx finds them: without it, a prefix
+ * read every row of a million-certificate table.
+ */
+function commonNameFilter(commonName: string): SQL {
+  const lowered = sql`lower(${certificates.commonName})`;
+  if (!commonName.endsWith("*")) {
+    return sql`${lowered} = lower(${commonName}) and ${certificates.commonName} = ${commonName}`;
+  }
+  // text_pattern_ops compares bytes, so lower() on both sides stands in for ILIKE.
+  return sql`${lowered} like lower(${`${escapeLike(commonName.slice(0, -1))}%`})`;
+}
+
+/**
+ * Oldest first, always. With a name prefix the order is written as an expression so the
+ * planner cannot walk the created_at index: it would, expecting the matches spread evenly,
+ * and when they cluster (names numbered in issue order) it read 870,000 rows of a million
+ * for one page. Matched through the name index and sorted, a page costs its matches.
+ */
+function listOrder(q: ListCertificatesQuery): SQL {
+  return q.commonName?.endsWith("*")
+    ? sql`${certificates.createdAt} + interval '0 seconds'`
+    : asc(certificates.createdAt);
+}
+
 export async function listCertificates(args: {
   ctx: ServiceContext;
   principal: Principal;
@@ -39,13 +65,7 @@ export async function listCertificates(args: {
   if (q.caId) filters.push(eq(certificates.caId, q.caId));
   if (q.profileId) filters.push(eq(certificates.profileId, q.profileId));
   if (q.status) filters.push(eq(certificates.status, q.status));
-  if (q.commonName) {
-    filters.push(
-      q.commonName.endsWith("*")
-        ? ilike(certificates.commonName, `${escapeLike(q.commonName.slice(0, -1))}%`)
-        : eq(certificates.commonName, q.commonName),
-    );
-  }
+  if (q.commonName) filters.push(commonNameFilter(q.commonName));
   if (q.expiresBefore) filters.push(lt(certificates.notAfter, new Date(q.expiresBefore)));
   if (q.cursor)
     filters.push(afterCursor(certificates.createdAt, certificates.id, decodeCursor(q.cursor)));
@@ -53,7 +73,7 @@ export async function listCertificates(args: {
     .select()
     .from(certificates)
     .where(and(...filters))
-    .orderBy(asc(certificates.createdAt), asc(certificates.id))
+    .orderBy(listOrder(q), asc(certificates.id))
     .limit(q.limit + 1);
   const { page, nextCursor } = toPage(rows, q.limit);
   return { certificates: page.map(toCertificateDetails), nextCursor };

@@ -3,12 +3,13 @@ import { createCrl, defaultSignatureAlgorithm, type RevocationReason } from "@ce
 import { and, asc, eq, lt, sql } from "drizzle-orm";
 import { findCa } from "../cas/find-ca";
 import type { ServiceContext } from "../context";
+import type { CrlCache, CurrentCrl } from "./crl-cache";
 
 /** A CRL is valid this long; the refresh rebuilds it when less than half remains. */
 export const CRL_VALIDITY_MS = 24 * 60 * 60 * 1000;
 
-/** Builds and stores a CA's CRL from every certificate it revoked. Returns the DER. */
-export async function rebuildCrl(args: { ctx: ServiceContext; caId: string }): Promise<Buffer> {
+/** Builds and stores a CA's CRL from every certificate it revoked. */
+export async function rebuildCrl(args: { ctx: ServiceContext; caId: string }): Promise<CurrentCrl> {
   const { ctx } = args;
   const ca = await findCa(ctx.db, args.caId);
   const { signer } = ctx.signers.get(ca);
@@ -50,18 +51,39 @@ export async function rebuildCrl(args: { ctx: ServiceContext; caId: string }): P
       setWhere: lt(certificateRevocationLists.crlNumber, crlNumber),
     });
   ctx.log.info({ caId: ca.id, crlNumber: String(crlNumber), entries: revoked.length }, "CRL built");
-  return der;
+  return { caId: ca.id, crlNumber, der, thisUpdate: now, nextUpdate };
 }
 
-/** The CA's current CRL (DER), built on the spot when it has none or it is out of date. */
-export async function getCrl(args: { ctx: ServiceContext; caId: string }): Promise<Buffer> {
-  const ca = await findCa(args.ctx.db, args.caId);
-  const [stored] = await args.ctx.db
+/**
+ * The CA's current CRL, built on the spot when it has none or it is out of date. With a
+ * cache, a CRL already held costs one small query (its number), not a read of its bytes.
+ */
+export async function getCrl(args: {
+  ctx: ServiceContext;
+  caId: string;
+  cache?: CrlCache;
+}): Promise<CurrentCrl> {
+  const { ctx, cache } = args;
+  const now = ctx.now();
+  const held = cache?.get(args.caId);
+  if (held) {
+    const [stored] = await ctx.db
+      .select({ crlNumber: certificateRevocationLists.crlNumber })
+      .from(certificateRevocationLists)
+      .where(eq(certificateRevocationLists.caId, held.caId));
+    if (stored?.crlNumber === held.crlNumber && held.nextUpdate > now) return held;
+  }
+  const ca = await findCa(ctx.db, args.caId);
+  const [stored] = await ctx.db
     .select()
     .from(certificateRevocationLists)
     .where(eq(certificateRevocationLists.caId, ca.id));
-  if (stored && stored.nextUpdate > args.ctx.now()) return stored.der;
-  return rebuildCrl({ ctx: args.ctx, caId: ca.id });
+  if (stored && stored.nextUpdate > now) {
+    cache?.set(stored);
+    return stored;
+  }
+  const build = () => rebuildCrl({ ctx, caId: ca.id });
+  return cache ? cache.single(ca.id, build) : build();
 }
 
 /** Rebuilds every CRL with less than half its validity left. */

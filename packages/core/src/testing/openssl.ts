@@ -32,7 +32,7 @@ export async function scratchDir() {
   const dir = await mkdtemp(path.join(tmpdir(), "certq-test-"));
   return {
     dir,
-    async write(name: string, content: string) {
+    async write(name: string, content: string | Buffer) {
       const file = path.join(dir, name);
       await writeFile(file, content);
       return file;
