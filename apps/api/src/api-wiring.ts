@@ -44,10 +44,7 @@ export type ApiWiring = Awaited<ReturnType<typeof createApiWiring>>;
 export async function createApiWiring(options: ApiWiringOptions) {
   const { ctx, log, prefix } = options;
   const redis = createRedis(options.redis, "producer");
-  const eventsRedis = createRedis(options.redis, "worker");
-  for (const connection of [redis, eventsRedis]) {
-    connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
-  }
+  redis.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
   const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.jobAttempts });
   queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
   const issuance = await createIssuanceClient({
@@ -60,7 +57,11 @@ export async function createApiWiring(options: ApiWiringOptions) {
       maxQueueDepth: options.maxQueueDepth,
       defaultTokenRate: options.tokenRateLimit,
     }),
-    eventsConnection: eventsRedis,
+    openEventsConnection: () => {
+      const events = createRedis(options.redis, "worker");
+      events.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+      return events;
+    },
     prefix,
   });
   const maintenance = createMaintenanceQueue({ connection: redis, prefix });
@@ -121,7 +122,6 @@ export async function createApiWiring(options: ApiWiringOptions) {
       await maintenance.close();
       await acme.close();
       redis.disconnect();
-      eventsRedis.disconnect();
       ocspSubscriber.disconnect();
     },
   };
