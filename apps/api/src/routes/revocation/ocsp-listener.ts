@@ -5,7 +5,7 @@ import { answerFor, INTERNAL_ERROR } from "../../middleware/errors";
 import { REQUEST_ID_HEADER, requestIdOf } from "../../middleware/request-id";
 import { SECURITY_HEADERS } from "../../middleware/security-headers";
 import { MAX_OCSP_PATH_CHARS } from "./ocsp";
-import { MAX_OCSP_REQUEST_BYTES, type OcspHttpAnswer, type OcspResponder } from "./ocsp-responder";
+import { MAX_OCSP_REQUEST_BYTES, type OcspResponder } from "./ocsp-responder";
 
 /** Takes a request it answers (true), or leaves it alone for the app (false). */
 export type OcspListener = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -33,35 +33,53 @@ export function createOcspListener(deps: {
 }): OcspListener {
   const { respond, metrics } = deps;
 
-  const answer = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: string,
-    der: Buffer,
-    started: number,
-  ) => {
-    const requestId = requestIdOf(header(req, REQUEST_ID));
-    const method = req.method ?? "";
-    const finish = (status: number, head: string[], body: Buffer | null) => {
-      head.push(...SECURITY, REQUEST_ID_HEADER, requestId);
-      if (body) head.push("Content-Length", String(body.length));
+  const send = (exchange: Exchange, status: number, head: string[], latin1: string | null) => {
+    const { res } = exchange;
+    head.push(...SECURITY, REQUEST_ID_HEADER, exchange.requestId);
+    if (latin1 === null) {
       res.writeHead(status, head);
-      res.end(body ?? undefined);
-      metrics?.record(method, route, status, (performance.now() - started) / 1000);
-    };
-    respond({ method, der, ifNoneMatch: header(req, "if-none-match"), requestId }).then(
-      (http: OcspHttpAnswer) => finish(http.status, flatten(http.headers), http.body),
-      (error: unknown) => {
-        // Already logged by the responder; the body is the app's error shape (onError's).
-        const failed = answerFor(error) ?? INTERNAL_ERROR;
-        const head = ["Content-Type", "application/json", "Cache-Control", "no-store"];
-        if (failed.retryAfterSeconds !== undefined) {
-          head.push("Retry-After", String(failed.retryAfterSeconds));
-        }
-        const payload = errorPayload(requestId, failed.status, failed.message, failed.details);
-        finish(failed.status, head, Buffer.from(JSON.stringify(payload)));
-      },
-    );
+      res.end();
+    } else {
+      // A string body goes out with the header block in one write; a Buffer would take two.
+      head.push("Content-Length", String(latin1.length));
+      res.writeHead(status, head);
+      res.end(latin1, "latin1");
+    }
+    const seconds = (performance.now() - exchange.started) / 1000;
+    metrics?.record(exchange.method, exchange.route, status, seconds);
+  };
+
+  const fail = (exchange: Exchange, error: unknown) => {
+    // Already logged by the responder; the body is the app's error shape (onError's).
+    const failed = answerFor(error) ?? INTERNAL_ERROR;
+    const head = ["Content-Type", "application/json", "Cache-Control", "no-store"];
+    if (failed.retryAfterSeconds !== undefined) {
+      head.push("Retry-After", String(failed.retryAfterSeconds));
+    }
+    const payload = errorPayload(exchange.requestId, failed.status, failed.message, failed.details);
+    send(exchange, failed.status, head, Buffer.from(JSON.stringify(payload)).toString("latin1"));
+  };
+
+  const answer = (exchange: Exchange, der: Buffer) => {
+    let answered: ReturnType<OcspResponder>;
+    try {
+      answered = respond({
+        method: exchange.method,
+        der,
+        ifNoneMatch: header(exchange.req, "if-none-match"),
+        requestId: exchange.requestId,
+      });
+    } catch (error) {
+      return fail(exchange, error);
+    }
+    if (answered instanceof Promise) {
+      answered.then(
+        (http) => send(exchange, http.status, http.headers, http.latin1),
+        (error: unknown) => fail(exchange, error),
+      );
+    } else {
+      send(exchange, answered.status, answered.headers, answered.latin1);
+    }
   };
 
   return function ocspListener(req, res) {
@@ -69,32 +87,46 @@ export function createOcspListener(deps: {
     if (req.method === "GET") {
       const der = getRequestDer(url);
       if (!der) return false;
-      answer(req, res, GET_ROUTE, der, performance.now());
+      answer(exchangeOf(req, res, GET_ROUTE), der);
       return true;
     }
     if (req.method !== "POST" || url !== POST_ROUTE || !isSmallOcspBody(req)) return false;
-    const started = performance.now();
+    const exchange = exchangeOf(req, res, POST_ROUTE);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const der = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      answer(req, res, POST_ROUTE, der, started);
-    });
+    req.on("end", () =>
+      answer(exchange, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
+    );
     // A client gone mid-body: there is no one to answer.
     req.on("error", () => res.destroy());
     return true;
   };
 }
 
+/** One request the listener took, and what its answer and metrics need. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  route: string;
+  requestId: string;
+  started: number;
+}
+
+function exchangeOf(req: IncomingMessage, res: ServerResponse, route: string): Exchange {
+  return {
+    req,
+    res,
+    method: req.method ?? "",
+    route,
+    requestId: requestIdOf(header(req, REQUEST_ID)),
+    started: performance.now(),
+  };
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function flatten(headers: Record<string, string>): string[] {
-  const head: string[] = [];
-  for (const name in headers) head.push(name, headers[name] as string);
-  return head;
 }
 
 /** The DER of GET /ocsp/{request}, percent- and base64-decoded; undefined if not that route. */

@@ -1,11 +1,19 @@
 import { createHash } from "node:crypto";
-import { answerOcsp, type OcspCache, type ServiceContext } from "@certq/core";
+import {
+  answerOcsp,
+  answerOcspFromCache,
+  type OcspAnswer,
+  type OcspCache,
+  type ServiceContext,
+} from "@certq/core";
 
 /** What HTTP caches may keep a shared answer at most; revocations show after this at worst. */
 const MAX_AGE_SECONDS = 300;
 
 /** Requests are small; anything bigger is not OCSP (and is answered malformedRequest). */
 export const MAX_OCSP_REQUEST_BYTES = 8 * 1024;
+
+const NOT_SHARED = ["Content-Type", "application/ocsp-response", "Cache-Control", "no-store"];
 
 export interface OcspHttpRequest {
   method: string;
@@ -17,18 +25,24 @@ export interface OcspHttpRequest {
 }
 
 /** An OCSP answer as HTTP, before the app-wide headers (security headers, request ID). */
-export type OcspHttpAnswer = { headers: Record<string, string> } & (
-  | { status: 200; body: Buffer }
-  | { status: 304; body: null }
-);
+export type OcspHttpAnswer = {
+  /** Names and values in turn, as node's writeHead takes them; a new array each time. */
+  headers: string[];
+} & ({ status: 200; body: Buffer; latin1: string } | { status: 304; body: null; latin1: null });
 
-/** Answers one OCSP request over HTTP; rejects (after logging) when it cannot be answered. */
-export type OcspResponder = (request: OcspHttpRequest) => Promise<OcspHttpAnswer>;
+/**
+ * Answers one OCSP request over HTTP; rejects (after logging) when it cannot be answered.
+ * Synchronous for a pre-signed answer, so the node listener's hit takes no promise.
+ */
+export type OcspResponder = (request: OcspHttpRequest) => OcspHttpAnswer | Promise<OcspHttpAnswer>;
 
-interface Validators {
+/** What a response's bytes and dates give, worked out once per pre-signed response. */
+interface Prepared {
   etag: string;
   lastModified: string;
   expires: string;
+  /** The body as a latin1 string: node writes it in one piece with the header block. */
+  latin1: string;
 }
 
 /**
@@ -40,49 +54,59 @@ interface Validators {
  */
 export function createOcspResponder(deps: { ctx: ServiceContext; cache?: OcspCache }) {
   const { ctx, cache } = deps;
-  // A pre-signed answer is the same Buffer on every hit: its validators are worked out once.
-  const validatorsByDer = new WeakMap<Buffer, Validators>();
-  const validatorsOf = (der: Buffer, thisUpdate: Date, nextUpdate: Date) => {
-    let validators = validatorsByDer.get(der);
-    if (!validators) {
-      validators = {
+  // A pre-signed answer is the same Buffer on every hit.
+  const preparedByDer = new WeakMap<Buffer, Prepared>();
+  const prepare = (der: Buffer, thisUpdate: Date, nextUpdate: Date) => {
+    let prepared = preparedByDer.get(der);
+    if (!prepared) {
+      prepared = {
         etag: `"${createHash("sha256").update(der).digest("base64url").slice(0, 32)}"`,
         lastModified: thisUpdate.toUTCString(),
         expires: nextUpdate.toUTCString(),
+        latin1: der.toString("latin1"),
       };
-      validatorsByDer.set(der, validators);
+      preparedByDer.set(der, prepared);
     }
-    return validators;
+    return prepared;
   };
 
-  const respondOcsp: OcspResponder = async (request) => {
-    const requestDer = request.der.length > MAX_OCSP_REQUEST_BYTES ? Buffer.alloc(0) : request.der;
-    // Logged here: OCSP is answered without the per-request logger the error handler uses.
-    const answer = await answerOcsp({ ctx, requestDer, cache }).catch((error: unknown) => {
-      ctx.log.error({ reqId: request.requestId, err: error }, "OCSP request failed");
-      throw error;
-    });
+  const toHttp = (answer: OcspAnswer, request: OcspHttpRequest): OcspHttpAnswer => {
     const { der, thisUpdate, nextUpdate } = answer;
     if (!answer.shared || !thisUpdate || !nextUpdate) {
-      return {
-        status: 200,
-        headers: { "Content-Type": "application/ocsp-response", "Cache-Control": "no-store" },
-        body: der,
-      };
+      return { status: 200, headers: [...NOT_SHARED], body: der, latin1: der.toString("latin1") };
     }
-    const { etag, lastModified, expires } = validatorsOf(der, thisUpdate, nextUpdate);
+    const { etag, lastModified, expires, latin1 } = prepare(der, thisUpdate, nextUpdate);
     const maxAge = Math.max(0, Math.floor((nextUpdate.getTime() - Date.now()) / 1000) - 60);
-    const headers = {
-      "Content-Type": "application/ocsp-response",
-      "Cache-Control": `max-age=${Math.min(maxAge, MAX_AGE_SECONDS)}, public, no-transform, must-revalidate`,
-      "Last-Modified": lastModified,
-      Expires: expires,
-      ETag: etag,
-    };
+    const headers = [
+      "Content-Type",
+      "application/ocsp-response",
+      "Cache-Control",
+      `max-age=${Math.min(maxAge, MAX_AGE_SECONDS)}, public, no-transform, must-revalidate`,
+      "Last-Modified",
+      lastModified,
+      "Expires",
+      expires,
+      "ETag",
+      etag,
+    ];
     if (request.method === "GET" && request.ifNoneMatch === etag) {
-      return { status: 304, headers, body: null };
+      return { status: 304, headers, body: null, latin1: null };
     }
-    return { status: 200, headers, body: der };
+    return { status: 200, headers, body: der, latin1 };
+  };
+
+  const respondOcsp: OcspResponder = (request) => {
+    const requestDer = request.der.length > MAX_OCSP_REQUEST_BYTES ? Buffer.alloc(0) : request.der;
+    const hit = answerOcspFromCache({ ctx, requestDer, cache });
+    if (hit) return toHttp(hit, request);
+    return answerOcsp({ ctx, requestDer, cache }).then(
+      (answer) => toHttp(answer, request),
+      (error: unknown) => {
+        // Logged here: OCSP is answered without the per-request logger the error handler uses.
+        ctx.log.error({ reqId: request.requestId, err: error }, "OCSP request failed");
+        throw error;
+      },
+    );
   };
   return respondOcsp;
 }

@@ -49,10 +49,15 @@ export const getRoute = createRoute({
  * Registered ahead of the app's per-request middleware.
  */
 export function registerOcsp(app: OpenAPIHono<AppEnv>, respond: OcspResponder) {
-  const send = (c: Context<AppEnv>, answer: OcspHttpAnswer) =>
-    answer.status === 304
-      ? c.body(null, 304, answer.headers)
-      : c.body(new Uint8Array(answer.body), 200, answer.headers);
+  const send = (c: Context<AppEnv>, answer: OcspHttpAnswer) => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < answer.headers.length; i += 2) {
+      headers[answer.headers[i] as string] = answer.headers[i + 1] as string;
+    }
+    return answer.status === 304
+      ? c.body(null, 304, headers)
+      : c.body(new Uint8Array(answer.body), 200, headers);
+  };
   const request = (c: Context<AppEnv>, der: Buffer) => ({
     method: c.req.method,
     der,
