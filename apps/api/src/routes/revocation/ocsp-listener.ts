@@ -70,6 +70,7 @@ export function createOcspListener(deps: {
         requestId: exchange.requestId,
       });
     } catch (error) {
+      // The responder logs its failures, thrown or rejected.
       return fail(exchange, error);
     }
     if (answered instanceof Promise) {

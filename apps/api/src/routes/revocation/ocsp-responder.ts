@@ -95,17 +95,23 @@ export function createOcspResponder(deps: { ctx: ServiceContext; cache?: OcspCac
     return { status: 200, headers, body: der, latin1 };
   };
 
+  // Logged here: OCSP is answered without the per-request logger the error handler uses.
+  const failed = (request: OcspHttpRequest, error: unknown): never => {
+    ctx.log.error({ reqId: request.requestId, err: error }, "OCSP request failed");
+    throw error;
+  };
+
   const respondOcsp: OcspResponder = (request) => {
     const requestDer = request.der.length > MAX_OCSP_REQUEST_BYTES ? Buffer.alloc(0) : request.der;
-    const hit = answerOcspFromCache({ ctx, requestDer, cache });
-    if (hit) return toHttp(hit, request);
+    try {
+      const hit = answerOcspFromCache({ ctx, requestDer, cache });
+      if (hit) return toHttp(hit, request);
+    } catch (error) {
+      failed(request, error);
+    }
     return answerOcsp({ ctx, requestDer, cache }).then(
       (answer) => toHttp(answer, request),
-      (error: unknown) => {
-        // Logged here: OCSP is answered without the per-request logger the error handler uses.
-        ctx.log.error({ reqId: request.requestId, err: error }, "OCSP request failed");
-        throw error;
-      },
+      (error: unknown) => failed(request, error),
     );
   };
   return respondOcsp;
