@@ -15,6 +15,9 @@ import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
 import { createApp } from "./app";
 import { createApiMetrics } from "./metrics";
+import { createRequestListener } from "./request-listener";
+import { createOcspListener } from "./routes/revocation/ocsp-listener";
+import { createOcspResponder } from "./routes/revocation/ocsp-responder";
 
 /** What the API's wiring reads; production takes it from the config, tests from options. */
 export interface ApiWiringOptions {
@@ -86,6 +89,7 @@ export async function createApiWiring(options: ApiWiringOptions) {
       );
     return enqueueCrlRebuild(maintenance, caId);
   };
+  const ocspResponder = createOcspResponder({ ctx, cache: ocspCache });
   const acme = createAcmeDeps({
     redis,
     prefix,
@@ -103,14 +107,23 @@ export async function createApiWiring(options: ApiWiringOptions) {
     issuance,
     scheduleCrlRebuild,
     syncWaitMs: options.syncWaitMs,
-    ocspCache,
+    ocsp: ocspResponder,
     readiness: {
       postgres: () => ctx.db.execute(sql`select 1`),
       redis: () => redis.ping(),
     },
   });
+  const ocspListener = createOcspListener({ respond: ocspResponder, metrics });
   return {
     app,
+    /**
+     * The node request listener the HTTP server runs: OCSP answered ahead of the app, the
+     * rest by it. Built on demand: the hono adapter replaces the global Request and Response.
+     */
+    requestListener: (options: { hostname?: string } = {}) =>
+      createRequestListener({ app, ocsp: ocspListener, hostname: options.hostname }),
+    /** OCSP's listener alone (false for a request it leaves to the app). */
+    ocspListener,
     metrics,
     queue,
     maintenance,

@@ -1,14 +1,14 @@
-import type { AcmeDeps, IssuanceClient, OcspCache, ServiceContext } from "@certq/core";
+import type { AcmeDeps, IssuanceClient, ServiceContext } from "@certq/core";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Queue } from "bullmq";
-import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env";
 import type { ApiMetrics } from "./metrics";
 import { authorize } from "./middleware/auth";
 import { notFound, onError } from "./middleware/errors";
 import { limitBody, requireJsonBody } from "./middleware/json-body";
+import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 import { defaultHook } from "./middleware/validation";
 import { createAcmeApp } from "./routes/acme/acme-app";
@@ -43,6 +43,7 @@ import { registerUpdateProfile } from "./routes/profiles/update";
 import { registerGetCaCertificateDer } from "./routes/revocation/ca-certificate-der";
 import { registerGetCrl } from "./routes/revocation/crl";
 import { registerOcsp } from "./routes/revocation/ocsp";
+import { createOcspResponder, type OcspResponder } from "./routes/revocation/ocsp-responder";
 import { registerRevokeCertificate } from "./routes/revocation/revoke";
 import { registerCreateToken } from "./routes/tokens/create";
 import { registerDeleteToken } from "./routes/tokens/delete";
@@ -66,8 +67,11 @@ export interface AppDeps {
   metricsRoute?: boolean;
   /** Queues shown on the admin dashboard at /admin/queues; none, no dashboard. */
   dashboardQueues?: Queue[];
-  /** Pre-signed OCSP responses; none, every OCSP request is signed afresh. */
-  ocspCache?: OcspCache;
+  /**
+   * Answers OCSP (the node listener of the wiring shares it); none, one without a cache, so
+   * every OCSP request is signed afresh.
+   */
+  ocsp?: OcspResponder;
 }
 
 /** The one app factory, shared by the server entry points and the tests. */
@@ -76,10 +80,11 @@ export function createApp(deps: AppDeps) {
 
   if (deps.metrics) app.use(deps.metrics.measure);
   app.use(securityHeaders);
-  app.use(requestId({ generator: () => `req-${crypto.randomUUID()}` }));
+  app.use(requestId);
   // OCSP is public and the hottest route (browsers ask on every TLS connection): it is
-  // answered ahead of the per-request logger and its access-log line.
-  registerOcsp(app, { ctx: deps.ctx, cache: deps.ocspCache });
+  // answered ahead of the per-request logger and its access-log line. Over a real server
+  // most OCSP requests do not get this far (routes/revocation/ocsp-listener.ts).
+  registerOcsp(app, deps.ocsp ?? createOcspResponder({ ctx: deps.ctx }));
   app.use(async function provideContext(c, next) {
     // A per-request logger, so every line a verb writes carries the request ID.
     const log = deps.ctx.log.child({ reqId: c.get("requestId") });

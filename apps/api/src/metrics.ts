@@ -37,19 +37,25 @@ export function createApiMetrics(options: { queue: IssuanceQueue; include?: Regi
     },
   });
 
+  const record = (method: string, route: string, status: number, seconds: number) => {
+    requests.inc({ method, route, status: String(status) });
+    duration.observe({ method, route }, seconds);
+  };
+
   const measure = createMiddleware<AppEnv>(async function measureRequest(c, next) {
     const started = performance.now();
     await next();
     // The route pattern, not the raw path: IDs would explode the label set.
     const handler = matchedRoutes(c).findLast((r) => r.method !== "ALL");
     const route = handler?.path ?? "unmatched";
-    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    duration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    record(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
   });
 
   const merged = () => Registry.merge([registry, ...(options.include ?? [])]);
   return {
     measure,
+    /** Counts one request and its duration; for requests answered outside the app (OCSP). */
+    record,
     async render() {
       const all = merged();
       return { body: await all.metrics(), contentType: all.contentType };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { issueServerCertificate, type Runtime, serveMetrics } from "@certq/core";
-import { serve } from "@hono/node-server";
 import type { Registry } from "prom-client";
 import { createApiWiring } from "./api-wiring";
 import { MAX_HEADER_BYTES } from "./middleware/json-body";
@@ -35,7 +35,6 @@ export async function startApiServer(
     metricsRoute: config.metricsPort === 0,
     metricsRegistries: options.metricsRegistries,
   });
-  const { app } = wiring;
   const metricsServer =
     config.metricsPort > 0
       ? await serveMetrics({
@@ -55,18 +54,18 @@ export async function startApiServer(
     : config.tlsCert && config.tlsKey
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        port: config.port,
-        hostname: config.host,
-        ...(tls ? { createServer: createHttpsServer } : {}),
-        // Node's default too, set here so the documented limit is the one in force.
-        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES, ...tls },
-      },
-      () => resolve(s),
-    );
+  const listener = wiring.requestListener({ hostname: config.host });
+  // Node's default too, set here so the documented limit is the one in force.
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES };
+  const server = tls
+    ? createHttpsServer({ ...serverOptions, ...tls }, listener)
+    : createHttpServer(serverOptions, listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

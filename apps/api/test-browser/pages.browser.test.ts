@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../test/harness";
@@ -20,20 +18,16 @@ const FLAGS = [
 ];
 
 let h: Harness;
-let server: ReturnType<typeof serve>;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
   h = await createHarness();
-  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = (await h.serve()).url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 });
 afterAll(async () => {
   await browser?.close();
-  server?.close();
   await h?.close();
 });
 

@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../src/middleware/json-body";
 import { createProfile, createRootCa } from "./fixtures";
@@ -8,20 +6,15 @@ import { createHarness, type Harness } from "./harness";
 // Over a real socket, so bodies arrive as a client sends them: with a Content-Length, or
 // chunked without one (in-process app.request() bodies have neither).
 let h: Harness;
-let server: ReturnType<typeof serve>;
 let base: string;
 let profileId: string;
 
 beforeAll(async () => {
   h = await createHarness();
   profileId = await createProfile(h, (await createRootCa(h, "EC_prime256v1")).id);
-  server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = (await h.serve()).url;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
   await h.close();
 });
 

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createLogger, type RedisConnectionConfig } from "@certq/config";
 import {
@@ -29,6 +31,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { createKeyRing, type KeyRing } from "@certq/pki";
 import { type ApiWiring, createApiWiring } from "../src/api-wiring";
+import type { RequestListener } from "../src/request-listener";
 
 export const TEST_REDIS_URL = "redis://127.0.0.1:6379";
 export const TEST_REDIS: RedisConnectionConfig = { topology: "single", url: TEST_REDIS_URL };
@@ -42,6 +45,42 @@ export async function deleteTestRedisKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** A loopback HTTP server of a test. */
+export interface Served {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves a node request listener on a free loopback port. */
+export async function serveListener(listener: RequestListener): Promise<Served> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+/** An API process's app, and its real server on demand, as the harness and its replicas have. */
+export interface ApiTarget {
+  app: ApiWiring["app"];
+  /**
+   * Serves it over a real socket with the production request listener (OCSP's node
+   * handler, then the app), as server.ts does; closed by the harness's close().
+   */
+  serve(): Promise<Served>;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -59,7 +98,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export interface Harness {
+export interface Harness extends ApiTarget {
   db: TestDatabase;
   ctx: ServiceContext;
   queue: IssuanceQueue;
@@ -73,8 +112,8 @@ export interface Harness {
     path: string,
     options?: RequestOptions,
   ): Promise<ApiResponse<T>>;
-  /** The app itself, e.g. to serve it over a real socket. */
-  app: ApiWiring["app"];
+  /** OCSP's node listener alone: answers a request, or returns false and leaves it. */
+  ocspListener: ApiWiring["ocspListener"];
   /** Starts the maintenance worker (reconciler, CRL builds); closed by close(). */
   startMaintenance(): Promise<void>;
   /** Starts webhook delivery (first retry after `backoffMs`); closed by close(). */
@@ -89,8 +128,8 @@ export interface Harness {
   }): Promise<void>;
   /** Starts a worker on this harness's queue; closed by close(). */
   startWorker(concurrency?: number): Promise<IssuanceWorker>;
-  /** Another API process's app on the same database and queues (as a second replica). */
-  replica(): Promise<ApiWiring["app"]>;
+  /** Another API process on the same database and queues (as a second replica). */
+  replica(): Promise<ApiTarget>;
   /** Creates a token with the given scopes and returns its value. */
   token(scopes: string[]): Promise<string>;
   close(): Promise<void>;
@@ -173,7 +212,18 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   let workerCount = 0;
   let webhookQueue: WebhookQueue | undefined;
 
+  const target = (of: ApiWiring): ApiTarget => ({
+    app: of.app,
+    async serve() {
+      const served = await serveListener(of.requestListener());
+      closers.unshift(() => served.close());
+      return served;
+    },
+  });
+
   const harness: Harness = {
+    ...target(wiring),
+    ocspListener: wiring.ocspListener,
     db,
     ctx,
     queue,
@@ -198,7 +248,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       } catch {}
       return { status: res.status, headers: res.headers, body: parsed as never, text };
     },
-    app,
     acme,
     async startAcmeValidation(validation) {
       const connection = createRedis(TEST_REDIS, "worker");
@@ -266,7 +315,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async replica() {
       const replica = await createApiWiring(wiringOptions);
       closers.push(() => replica.close());
-      return replica.app;
+      return target(replica);
     },
     async token(scopes) {
       const res = await harness.request<{ value: string }>("POST", "/api/v1/tokens", {

@@ -1,10 +1,8 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { createRedis, type HsmToken, MAINTENANCE_QUEUE, openHsmToken } from "@certq/core";
 import { createSoftHsmToken, openssl, type SoftHsmToken, scratchDir } from "@certq/core/testing";
 import { certificateAuthorities, certificates } from "@certq/db";
 import { KEY_ALGORITHMS, openPrivateKey, parseCertificate } from "@certq/pki";
-import { serve } from "@hono/node-server";
 import { Job, QueueEvents } from "bullmq";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +18,6 @@ let hsm: HsmToken;
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;
 let events: QueueEvents;
-let server: ReturnType<typeof serve>;
 let baseUrl: string;
 let root: { id: string; file: string };
 let issuing: { id: string; file: string; chainFile: string };
@@ -38,12 +35,9 @@ beforeAll(async () => {
     prefix: h.queue.opts.prefix,
   });
   await events.waitUntilReady();
-  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = (await h.serve()).url;
 });
 afterAll(async () => {
-  server?.close();
   await events?.close();
   await h?.close();
   hsm?.close();

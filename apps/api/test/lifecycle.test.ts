@@ -1,6 +1,4 @@
-import type { AddressInfo } from "node:net";
 import { createRedis, MAINTENANCE_QUEUE } from "@certq/core";
-import { serve } from "@hono/node-server";
 import { Job, QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
@@ -23,7 +21,6 @@ let ca: { id: string; certificate: string };
 let rootFile: string;
 let profileId: string;
 let events: QueueEvents;
-let server: ReturnType<typeof serve>;
 let baseUrl: string;
 
 beforeAll(async () => {
@@ -39,13 +36,10 @@ beforeAll(async () => {
     prefix: h.queue.opts.prefix,
   });
   await events.waitUntilReady();
-  // OCSP is checked by openssl over real HTTP.
-  server = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // OCSP is checked by openssl over real HTTP (closed by h.close()).
+  baseUrl = (await h.serve()).url;
 });
 afterAll(async () => {
-  server.close();
   await events.close();
   await h.close();
   await s.cleanup();

@@ -23,20 +23,28 @@ export function errorName(statusCode: number): string {
 }
 
 /** Every non-2xx body: `{ reqId, statusCode, message, error }` (403 may add `details`). */
+export function errorPayload(
+  reqId: string,
+  statusCode: number,
+  message: unknown,
+  details?: unknown,
+) {
+  return {
+    reqId,
+    statusCode,
+    message,
+    error: errorName(statusCode),
+    ...(details === undefined ? {} : { details }),
+  };
+}
+
+/** The error body as the app's answer. */
 export function errorBody(
   c: Context,
   statusCode: ContentfulStatusCode,
   message: unknown,
   details?: unknown,
 ) {
-  return c.json(
-    {
-      reqId: (c.get("requestId") as string | undefined) ?? "unknown",
-      statusCode,
-      message,
-      error: errorName(statusCode),
-      ...(details === undefined ? {} : { details }),
-    },
-    statusCode,
-  );
+  const reqId = (c.get("requestId") as string | undefined) ?? "unknown";
+  return c.json(errorPayload(reqId, statusCode, message, details), statusCode);
 }

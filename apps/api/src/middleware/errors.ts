@@ -107,6 +107,9 @@ export function answerFor(error: unknown): ErrorAnswer | undefined {
   return undefined;
 }
 
+/** What an unexpected error answers (its cause is logged, never sent). */
+export const INTERNAL_ERROR: ErrorAnswer = { status: 500, message: "Internal server error" };
+
 /** The one place that turns an error into an HTTP response. */
 export function onError(error: Error, c: Context) {
   const answer = answerFor(error);
@@ -119,7 +122,7 @@ export function onError(error: Error, c: Context) {
     return errorBody(c, answer.status, answer.message, answer.details);
   }
   c.var.ctx?.log.error({ err: error }, "unhandled error");
-  return errorBody(c, 500, "Internal server error");
+  return errorBody(c, INTERNAL_ERROR.status, INTERNAL_ERROR.message);
 }
 
 export function notFound(c: Context) {

@@ -1,6 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 
+/** What every response carries; the OCSP listener (ocsp-listener.ts) sends them too. */
+export const SECURITY_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+} as const;
+
 /**
  * On every response, errors and 404s included. Nothing is cached unless its route said how
  * (CRLs, CA certificates, OCSP, the docs script): most answers carry a token's view of the
@@ -10,9 +17,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async function securityH
   // Set before the route answers, which then replaces Cache-Control if it may be cached. Set
   // after, on the finished response, they made node-server rebuild it as a web Response and
   // copy its body: a 5 MB CRL copied once per download.
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
-  c.header("X-Frame-Options", "DENY");
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   c.header("Cache-Control", "no-store");
   await next();
 });

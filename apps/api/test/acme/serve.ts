@@ -1,5 +1,4 @@
 import { createServer } from "node:net";
-import { serve } from "@hono/node-server";
 import type { Harness } from "../harness";
 
 /** A port nothing listens on right now, for a client's challenge server. */
@@ -11,16 +10,9 @@ export async function freePort(): Promise<number> {
   return typeof address === "object" && address ? address.port : 0;
 }
 
-/** Serves the harness's app on a loopback port and makes that its public URL. */
+/** Serves the harness's API on a loopback port and makes that its public URL. */
 export async function serveHarness(h: Harness) {
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  h.ctx.publicUrl = `http://127.0.0.1:${port}`;
-  return {
-    url: h.ctx.publicUrl,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const served = await h.serve();
+  h.ctx.publicUrl = served.url;
+  return { url: served.url, close: served.close };
 }

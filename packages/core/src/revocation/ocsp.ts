@@ -40,10 +40,10 @@ export async function answerOcsp(args: {
   requestDer: Buffer;
   cache?: OcspCache;
 }): Promise<OcspAnswer> {
+  const hit = answerOcspFromCache(args);
+  if (hit) return hit;
   const { ctx, cache } = args;
   const now = ctx.now();
-  const hit = cache?.get(args.requestDer, now);
-  if (hit) return { ...hit, shared: true };
   let request: ReturnType<typeof parseOcspRequest>;
   try {
     request = parseOcspRequest(args.requestDer);
@@ -83,6 +83,19 @@ export async function answerOcsp(args: {
     cache.set(args.requestDer, { der, caId: ca.id, thisUpdate, nextUpdate });
   }
   return { der, thisUpdate, nextUpdate, shared: !request.nonce };
+}
+
+/**
+ * answerOcsp's first step alone, synchronous: the pre-signed answer to exactly these request
+ * bytes while the cache holds a fresh one, else undefined (then answerOcsp signs).
+ */
+export function answerOcspFromCache(args: {
+  ctx: ServiceContext;
+  requestDer: Buffer;
+  cache?: OcspCache;
+}): OcspAnswer | undefined {
+  const hit = args.cache?.get(args.requestDer, args.ctx.now());
+  return hit && { ...hit, shared: true };
 }
 
 function errorAnswer(status: Parameters<typeof ocspErrorResponse>[0]): OcspAnswer {

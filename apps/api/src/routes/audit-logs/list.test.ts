@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, type Harness } from "../../../test/harness";
 
@@ -115,12 +113,9 @@ describe("GET /api/v1/audit-logs", () => {
 
 describe("over a real socket", () => {
   it("records the TCP peer as the source address, and the client's X-Request-Id", async () => {
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: h.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-    });
+    const server = await h.serve();
     try {
-      const port = (server.address() as AddressInfo).port;
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/tokens`, {
+      const res = await fetch(`${server.url}/api/v1/tokens`, {
         method: "POST",
         headers: {
           authorization: `Bearer ${h.adminToken}`,
@@ -140,7 +135,7 @@ describe("over a real socket", () => {
         expect.objectContaining({ requestId: "socket-request-1", sourceAddress: "127.0.0.1" }),
       ]);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     }
   });
 });

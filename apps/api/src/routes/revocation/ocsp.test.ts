@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { openssl, scratchDir } from "@certq/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProfile, createRootCa, submit, waitForRequest } from "../../../test/fixtures";
-import { createHarness, type Harness } from "../../../test/harness";
+import { type ApiTarget, createHarness, type Harness, type Served } from "../../../test/harness";
 
 let h: Harness;
 let s: Awaited<ReturnType<typeof scratchDir>>;
@@ -48,14 +48,31 @@ async function ocspRequest(leafFile: string, options: { nonce?: boolean; sha256?
   return readFile(out);
 }
 
-type App = Harness["app"];
+/**
+ * GET /ocsp/{request} of an API process: in-process through the app, or over a real socket,
+ * where the server's node listener answers it before the app (ocsp-listener.ts).
+ */
+type Get = (
+  target: ApiTarget,
+  der: Buffer,
+  headers?: Record<string, string>,
+) => Promise<{ res: Response; body: Buffer }>;
 
-async function get(app: App, der: Buffer, headers: Record<string, string> = {}) {
-  const res = await app.request(`/ocsp/${encodeURIComponent(der.toString("base64"))}`, {
-    headers,
-  });
-  return { res, body: Buffer.from(await res.arrayBuffer()) };
-}
+const servers = new Map<ApiTarget, Promise<Served>>();
+const transports: [
+  string,
+  (target: ApiTarget, path: string, init: RequestInit) => Promise<Response>,
+][] = [
+  ["in-process, through the app", async (target, path, init) => target.app.request(path, init)],
+  [
+    "over a real server, through the node listener",
+    async (target, path, init) => {
+      if (!servers.has(target)) servers.set(target, target.serve());
+      const served = await (servers.get(target) as Promise<Served>);
+      return fetch(`${served.url}${path}`, init);
+    },
+  ],
+];
 
 async function write(kind: string, der: Buffer) {
   const file = s.file(`${kind}-${Math.random().toString(36).slice(2)}.der`);
@@ -83,12 +100,22 @@ async function readResponse(der: Buffer, leafFile: string, options: { sha256?: b
   return read.stdout + read.stderr;
 }
 
-describe("OCSP from pre-signed responses (RFC 5019)", () => {
+describe.each(transports)("OCSP from pre-signed responses (RFC 5019), %s", (way, send) => {
+  // Each way has certificates of its own, so the cache it sees is its own doing.
+  const name = (label: string) =>
+    `${label}-${way.startsWith("in-process") ? "app" : "node"}.example.test`;
+  const get: Get = async (target, der, headers = {}) => {
+    const res = await send(target, `/ocsp/${encodeURIComponent(der.toString("base64"))}`, {
+      headers,
+    });
+    return { res, body: Buffer.from(await res.arrayBuffer()) };
+  };
+
   it("answers a repeated GET with the same signed bytes and RFC 5019 headers; If-None-Match is 304", async () => {
-    const leaf = await issue("cached.example.test");
+    const leaf = await issue(name("cached"));
     const der = await ocspRequest(leaf.file);
-    const first = await get(h.app, der);
-    const second = await get(h.app, der);
+    const first = await get(h, der);
+    const second = await get(h, der);
     expect(first.res.status).toBe(200);
     expect(await readResponse(first.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
     // ECDSA signatures are randomized: equal bytes mean the second answer was not re-signed.
@@ -108,17 +135,17 @@ describe("OCSP from pre-signed responses (RFC 5019)", () => {
     expect(etag).toMatch(/^"[\w-]+"$/);
     expect(second.res.headers.get("etag")).toBe(etag);
 
-    const notModified = await get(h.app, der, { "if-none-match": etag });
+    const notModified = await get(h, der, { "if-none-match": etag });
     expect(notModified.res.status).toBe(304);
     expect(notModified.body.length).toBe(0);
-    const otherTag = await get(h.app, der, { "if-none-match": '"other"' });
+    const otherTag = await get(h, der, { "if-none-match": '"other"' });
     expect(otherTag.res.status).toBe(200);
   });
 
   it("keeps SHA-1 and SHA-256 CertIDs apart, and signs a nonce'd request afresh, echoing the nonce", async () => {
-    const leaf = await issue("hashes.example.test");
-    const sha1 = await get(h.app, await ocspRequest(leaf.file));
-    const sha256 = await get(h.app, await ocspRequest(leaf.file, { sha256: true }));
+    const leaf = await issue(name("hashes"));
+    const sha1 = await get(h, await ocspRequest(leaf.file));
+    const sha256 = await get(h, await ocspRequest(leaf.file, { sha256: true }));
     expect(await readResponse(sha1.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
     expect(await readResponse(sha256.body, leaf.file, { sha256: true })).toMatch(
       /: good[\s\S]*Response verify OK/,
@@ -134,15 +161,15 @@ describe("OCSP from pre-signed responses (RFC 5019)", () => {
       ]),
     );
     const unknown = await readFile(unknownOut);
-    const u1 = await get(h.app, unknown);
-    const u2 = await get(h.app, unknown);
+    const u1 = await get(h, unknown);
+    const u2 = await get(h, unknown);
     expect(u1.res.status).toBe(200);
     expect(u1.body.equals(u2.body)).toBe(false);
 
     // openssl's default is a nonce: such an answer is the asker's alone, signed each time.
     const nonced = await ocspRequest(leaf.file, { nonce: true });
-    const a = await get(h.app, nonced);
-    const b = await get(h.app, nonced);
+    const a = await get(h, nonced);
+    const b = await get(h, nonced);
     expect(a.body.equals(b.body)).toBe(false);
     expect(await readResponse(a.body, leaf.file)).toMatch(/: good[\s\S]*Response verify OK/);
     // openssl builds a request of its own (a new nonce) when given -cert, so the nonce is
@@ -158,19 +185,19 @@ describe("OCSP from pre-signed responses (RFC 5019)", () => {
   });
 
   it("shows a revocation at once here and, through Redis, in another API process within 1 s", async () => {
-    const leaf = await issue("revoked.example.test");
+    const leaf = await issue(name("revoked"));
     const der = await ocspRequest(leaf.file);
     const replica = await h.replica();
     // Both processes hold a pre-signed "good" answer.
-    for (const app of [h.app, replica]) {
-      expect(await readResponse((await get(app, der)).body, leaf.file)).toMatch(/: good/);
+    for (const target of [h, replica]) {
+      expect(await readResponse((await get(target, der)).body, leaf.file)).toMatch(/: good/);
     }
     const revoke = await h.request("POST", `/api/v1/pki/certificates/${leaf.serial}/revoke`, {
       body: { revocationReason: "KEY_COMPROMISE" },
     });
     expect(revoke.status, revoke.text).toBe(200);
     const revokedAt = Date.now();
-    expect(await readResponse((await get(h.app, der)).body, leaf.file)).toMatch(/: revoked/);
+    expect(await readResponse((await get(h, der)).body, leaf.file)).toMatch(/: revoked/);
 
     let seen = "";
     while (Date.now() - revokedAt < 1_000) {

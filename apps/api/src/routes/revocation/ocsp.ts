@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { answerOcsp, type OcspAnswer, type OcspCache, type ServiceContext } from "@certq/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env";
 import { limitBody } from "../../middleware/json-body";
 import { errorResponses } from "../openapi-shared";
+import type { OcspHttpAnswer, OcspResponder } from "./ocsp-responder";
 
 const ocspResponse = {
   200: {
@@ -30,67 +29,48 @@ export const postRoute = createRoute({
   responses: ocspResponse,
 });
 
+/** The longest base64 request a GET path may hold (longer ones are refused by validation). */
+export const MAX_OCSP_PATH_CHARS = 4_096;
+
 export const getRoute = createRoute({
   method: "get",
   path: "/ocsp/{request}",
   tags: ["Revocation"],
   summary: "OCSP (RFC 6960) over GET: the base64 (URL-encoded) DER OCSPRequest in the path",
-  request: { params: z.object({ request: z.string().max(4_096) }) },
+  request: { params: z.object({ request: z.string().max(MAX_OCSP_PATH_CHARS) }) },
   responses: ocspResponse,
 });
 
-/** What HTTP caches may keep a shared answer at most; revocations show after this at worst. */
-const MAX_AGE_SECONDS = 300;
-
-// Requests are small; anything bigger is not OCSP.
-const MAX_REQUEST_BYTES = 8 * 1024;
-
 /**
- * RFC 5019 section 5: a shared answer (no nonce) may be cached by HTTP caches until a little
- * before its nextUpdate, and carries Last-Modified, Expires and an ETag; a GET repeating the
- * ETag in If-None-Match gets 304. An answer to a nonce is the asker's alone.
+ * The OCSP routes in the app: their OpenAPI entries, and the answer for requests that reach
+ * the app (in-process tests, and what the node listener leaves to it: HEAD, other body types,
+ * bodies without a small Content-Length). Over a real server, most OCSP requests are answered
+ * by ocsp-listener.ts before the app; both go through the one responder.
+ * Registered ahead of the app's per-request middleware.
  */
-function respond(c: Context<AppEnv>, answer: OcspAnswer) {
-  const { der, thisUpdate, nextUpdate } = answer;
-  const headers: Record<string, string> = { "Content-Type": "application/ocsp-response" };
-  if (answer.shared && thisUpdate && nextUpdate) {
-    const now = Date.now();
-    const maxAge = Math.max(0, Math.floor((nextUpdate.getTime() - now) / 1000) - 60);
-    headers["Cache-Control"] =
-      `max-age=${Math.min(maxAge, MAX_AGE_SECONDS)}, public, no-transform, must-revalidate`;
-    headers["Last-Modified"] = thisUpdate.toUTCString();
-    headers.Expires = nextUpdate.toUTCString();
-    headers.ETag = `"${createHash("sha256").update(der).digest("base64url").slice(0, 32)}"`;
-    if (c.req.method === "GET" && c.req.header("if-none-match") === headers.ETag) {
-      return c.body(null, 304, headers);
+export function registerOcsp(app: OpenAPIHono<AppEnv>, respond: OcspResponder) {
+  const send = (c: Context<AppEnv>, answer: OcspHttpAnswer) => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < answer.headers.length; i += 2) {
+      headers[answer.headers[i] as string] = answer.headers[i + 1] as string;
     }
-  } else {
-    headers["Cache-Control"] = "no-store";
-  }
-  return c.body(new Uint8Array(der), 200, headers);
-}
-
-/** Registered ahead of the app's per-request middleware, so it is given the context itself. */
-export function registerOcsp(
-  app: OpenAPIHono<AppEnv>,
-  deps: { ctx: ServiceContext; cache?: OcspCache },
-) {
-  const { ctx, cache } = deps;
-  // The app's error handler logs through the per-request logger, which OCSP goes without.
-  const answer = (c: Context<AppEnv>, requestDer: Buffer) =>
-    answerOcsp({ ctx, requestDer, cache }).catch((error: unknown) => {
-      ctx.log.error({ reqId: c.get("requestId"), err: error }, "OCSP request failed");
-      throw error;
-    });
+    return answer.status === 304
+      ? c.body(null, 304, headers)
+      : c.body(new Uint8Array(answer.body), 200, headers);
+  };
+  const request = (c: Context<AppEnv>, der: Buffer) => ({
+    method: c.req.method,
+    der,
+    ifNoneMatch: c.req.header("if-none-match"),
+    requestId: c.get("requestId"),
+  });
   app.openapi(postRoute, async (c) => {
-    const body = Buffer.from(await c.req.arrayBuffer());
-    const der = body.length > MAX_REQUEST_BYTES ? Buffer.alloc(0) : body;
-    return respond(c, await answer(c, der));
+    const der = Buffer.from(await c.req.arrayBuffer());
+    return send(c, await respond(request(c, der)));
   });
   app.openapi(getRoute, async (c) => {
-    const { request } = c.req.valid("param");
+    const { request: param } = c.req.valid("param");
     // The router has already percent-decoded the parameter; base64 never throws.
-    const der = Buffer.from(request, "base64");
-    return respond(c, await answer(c, der));
+    return send(c, await respond(request(c, Buffer.from(param, "base64"))));
   });
 }
