@@ -84,7 +84,7 @@ describe("GET /api/v1/pki/ca/{caId}/crl", () => {
   });
 
   it("a CRL rebuilt elsewhere is served at once by every replica, though each held the old one", async () => {
-    const replica = await h.replica();
+    const { app: replica } = await h.replica();
     const before = await download(replica);
     await download(h.app);
     const serial = await issueAndRevoke("replica-crl.example.test");
