@@ -60,13 +60,30 @@ describe("pages in headless Chromium", () => {
   it("/docs renders the API reference with no console errors", async () => {
     const { page, context, problems, external, status } = await visit("/docs");
     expect(status).toBe(200);
-    // The sidebar lists the document's operations once Scalar has loaded /openapi.json.
+    // The sidebar lists the document's tags, in the document's order, once Scalar has loaded
+    // /openapi.json; the first is open, the others open on a click.
+    const sidebar = page.locator("aside, nav").first();
+    await sidebar.getByText("Health", { exact: true }).first().waitFor({ timeout: 20_000 });
+    const order = [
+      "Health",
+      "Certificate Authorities",
+      "Certificate Profiles",
+      "PKI Certificates",
+      "Organization Certificates",
+      "Revocation",
+      "Access Tokens",
+      "ACME",
+      "Audit",
+    ];
+    const shown = await sidebar.getByText(new RegExp(`^(${order.join("|")})$`)).allTextContents();
+    expect(shown).toEqual(order);
     await page
       .getByText("The process is up", { exact: false })
       .first()
       .waitFor({ timeout: 20_000 });
+    await sidebar.getByText("Certificate Authorities", { exact: true }).first().click();
     await page
-      .getByText("Certificate Authorities", { exact: false })
+      .getByText("Create a root (self-signed, active)", { exact: false })
       .first()
       .waitFor({ timeout: 20_000 });
     expect(problems).toEqual([]);
