@@ -1,18 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { scratchDir } from "@certq/core/testing";
+import {
+  apiCommand,
+  freePort,
+  REPO_ROOT as root,
+  type ServerProcess,
+  scratchDir,
+  startServerProcess,
+} from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "./acme/dns-server";
-import { freePort } from "./acme/serve";
 import { deleteTestRedisKeys, TEST_REDIS_URL } from "./harness";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const README = readFileSync(path.join(root, "README.md"), "utf8");
 
 /** The first ```sh block after a `<!-- readme-test: name -->` marker, or one starting with `start`. */
@@ -32,7 +34,7 @@ let dns: TestDnsServer;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let apiPort: number;
 let http01Port: number;
-const children: ChildProcess[] = [];
+const servers: ServerProcess[] = [];
 
 /** The README's ports, made free ones: the only change made to the text of its blocks. */
 function onFreePorts(block: string): string {
@@ -56,31 +58,9 @@ const KEK = randomBytes(32).toString("base64");
 
 /** Starts a process group (so npm's children stop with it) and waits until the API listens. */
 async function startServer(command: string[], env: Record<string, string>, tls: boolean) {
-  const [file = "", ...args] = command;
-  const child = spawn(file, args, {
-    cwd: root,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`certq exited with ${code} before listening`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; tls?: boolean };
-        if (entry.msg === "certq API listening" && entry.tls === tls) resolve();
-      } catch {}
-    });
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  process.kill(-child.pid, "SIGTERM");
-  await exited;
+  const server = await startServerProcess({ command, env, group: true, tls });
+  servers.push(server);
+  return server;
 }
 
 async function bash(script: string, env: Record<string, string>) {
@@ -105,7 +85,7 @@ beforeAll(async () => {
   http01Port = await freePort();
 });
 afterAll(async () => {
-  for (const child of children) await stop(child);
+  for (const server of servers) await server.stop();
   await db?.drop();
   await dns?.close();
   await scratch?.cleanup();
@@ -116,7 +96,7 @@ describe("the README's walk-through and ACME blocks, run as pasted", () => {
   it("walk-through, then certq on its own HTTPS certificate, lego and certbot get certificates openssl verifies", async () => {
     // The walk-through's `npm start`, with its admin token.
     const plain = await startServer(
-      [process.execPath, "--import", "tsx", "apps/api/src/main-all.ts"],
+      apiCommand("main-all.ts"),
       { ...baseEnv(), CERTQ_ADMIN_TOKEN: "dev-admin-token-change-me" },
       false,
     );
@@ -126,7 +106,7 @@ describe("the README's walk-through and ACME blocks, run as pasted", () => {
     const profileId = /PROFILE_ID=([0-9a-f-]{36})/.exec(walked.stdout)?.[1];
     if (!profileId)
       throw new Error(`no profile ID in the walk-through's output:\n${walked.stdout}`);
-    await stop(plain);
+    await plain.stop();
 
     // The ACME section's server block, `npm start` and all; challenge names resolve to
     // loopback through the test's DNS server, as /etc/hosts would for a user.

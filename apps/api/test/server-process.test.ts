@@ -1,25 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { createServer } from "node:net";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { apiCommand, freePort, type ServerProcess, startServerProcess } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "./harness";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 let db: TestDatabase;
-let child: ChildProcess;
+let server: ServerProcess;
 let apiPort: number;
 let metricsPort: number;
 
@@ -28,8 +14,8 @@ let metricsPort: number;
 beforeAll(async () => {
   db = await createTestDatabase();
   metricsPort = await freePort();
-  child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main.ts"], {
-    cwd: root,
+  server = await startServerProcess({
+    command: apiCommand("main.ts"),
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: db.url,
@@ -41,22 +27,11 @@ beforeAll(async () => {
       CERTQ_QUEUE_PREFIX: `{test-${randomUUID()}}`,
       LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "inherit"],
   });
-  apiPort = await new Promise<number>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`API exited with ${code} before listening`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === "certq API listening" && entry.port) resolve(entry.port);
-    });
-  });
+  apiPort = server.listening.port;
 });
 afterAll(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   await db.drop();
 });
 

@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { apiCommand, startServerProcess } from "@certq/core/testing";
 import { createTestDatabase } from "@certq/db/testing";
 import { Redis } from "ioredis";
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const REDIS_URL = "redis://127.0.0.1:6379";
 
 export interface CertqProcess {
@@ -26,8 +23,8 @@ export async function startCertqProcess(): Promise<CertqProcess> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "certq-cli-data-"));
   const prefix = `{cli-${randomUUID()}}`;
   const adminToken = `certq_cli_${randomBytes(16).toString("hex")}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main-all.ts"], {
-    cwd: REPO_ROOT,
+  const server = await startServerProcess({
+    command: apiCommand("main-all.ts"),
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: db.url,
@@ -41,42 +38,17 @@ export async function startCertqProcess(): Promise<CertqProcess> {
       CERTQ_QUEUE_PREFIX: prefix,
       CERTQ_KEY_POOL: "none",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const output: string[] = [];
-  child.stderr?.on("data", (chunk) => output.push(String(chunk)));
-  const port = await listeningPort(child, output);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.listening.port}`,
     adminToken,
     async close() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await server.stop();
       await removeKeys(prefix);
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The port from the API's "listening" log line; the process's output if it exits first. */
-function listeningPort(child: ChildProcess, output: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on("line", (line) => {
-      output.push(line);
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === "certq API listening" && entry.port) resolve(entry.port);
-      } catch {}
-    });
-    child.once("exit", (code) =>
-      reject(new Error(`certq exited (${code}) before listening:\n${output.join("\n")}`)),
-    );
-  });
 }
 
 async function removeKeys(prefix: string): Promise<void> {

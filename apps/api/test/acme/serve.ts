@@ -1,14 +1,6 @@
-import { createServer } from "node:net";
-import type { Harness } from "../harness";
+export { freePort } from "@certq/core/testing";
 
-/** A port nothing listens on right now, for a client's challenge server. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address ? address.port : 0;
-}
+import type { Harness } from "../harness";
 
 /** Serves the harness's API on a loopback port and makes that its public URL. */
 export async function serveHarness(h: Harness) {

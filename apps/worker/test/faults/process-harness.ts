@@ -8,10 +8,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { Redis } from "ioredis";
 import postgres from "postgres";
@@ -26,24 +26,13 @@ const API_ENTRY = "apps/api/src/main.ts";
 const WORKER_ENTRY = "apps/worker/src/main.ts";
 const READY_TIMEOUT_MS = 45_000;
 
+export { freePort };
+
 // A safety net for runs that end without afterAll (a crash, a timeout in a hook).
 const everyChild = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of everyChild) child.kill("SIGKILL");
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A pino JSON line, or the raw text of a line that is not JSON. */
 export interface LogLine {

@@ -1,23 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { createLogger } from "@certq/config";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../testing/server-process";
 import { warnUnlessNoEviction } from "./redis-policy";
 
 // A private Redis with an evicting policy: the shared one must not be reconfigured.
 let server: ChildProcess;
 let redis: Redis;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   const port = await freePort();

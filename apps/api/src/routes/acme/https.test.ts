@@ -1,27 +1,29 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { request } from "node:https";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { openssl, scratchDir } from "@certq/core/testing";
+import {
+  apiCommand,
+  freePort,
+  openssl,
+  type ServerProcess,
+  scratchDir,
+  startServerProcess,
+} from "@certq/core/testing";
 import { createTestDatabase, type TestDatabase } from "@certq/db/testing";
 import { opensslCsr, opensslRoot, opensslSignCsr } from "@certq/pki/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../../test/acme/acme-setup";
 import { startDnsServer, type TestDnsServer } from "../../../test/acme/dns-server";
-import { freePort } from "../../../test/acme/serve";
 import { TEST_POLICY } from "../../../test/fixtures";
 import { deleteTestRedisKeys, TEST_REDIS_URL } from "../../../test/harness";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../..");
 const prefix = `{test-${randomUUID()}}`;
 const adminToken = `certq_admin_${randomBytes(16).toString("hex")}`;
 
 let db: TestDatabase;
 let dns: TestDnsServer;
-let child: ChildProcess;
+let server: ServerProcess;
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let baseUrl: string;
 let tlsCa: string;
@@ -74,8 +76,8 @@ beforeAll(async () => {
   const port = await freePort();
   http01Port = await freePort();
   baseUrl = `https://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ["--import", "tsx", "apps/api/src/main-all.ts"], {
-    cwd: root,
+  server = await startServerProcess({
+    command: apiCommand("main-all.ts"),
     env: {
       PATH: process.env.PATH ?? "",
       DATABASE_URL: db.url,
@@ -94,24 +96,11 @@ beforeAll(async () => {
       CERTQ_OUTBOUND_ALLOW: "127.0.0.0/8",
       LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`certq exited with ${code} before listening`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; tls?: boolean };
-        if (entry.msg === "certq API listening" && entry.tls) resolve();
-      } catch {}
-    });
+    tls: true,
   });
 }, 60_000);
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   await db?.drop();
   await dns?.close();
   await scratch?.cleanup();
