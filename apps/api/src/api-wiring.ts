@@ -1,5 +1,6 @@
 import type { Logger, RedisConnectionConfig } from "@certq/config";
 import {
+  type AnnounceRevocation,
   createAcmeDeps,
   createAdmission,
   createIssuanceClient,
@@ -80,10 +81,11 @@ export async function createApiWiring(options: ApiWiringOptions) {
     prefix,
     log,
   });
-  // After a revocation: every process's pre-signed OCSP answers for the CA go, its CRL is rebuilt.
-  const scheduleCrlRebuild = async (caId: string) => {
+  // After a revocation: every process's pre-signed OCSP answers for the certificate go, its
+  // CA's CRL is rebuilt.
+  const announceRevocation: AnnounceRevocation = async ({ caId, serialNumber }) => {
     await ocsp
-      .invalidateCa(caId)
+      .invalidateCertificate(caId, serialNumber)
       .catch((error: unknown) =>
         log.warn({ caId, err: (error as Error).message }, "OCSP invalidation not published"),
       );
@@ -94,7 +96,7 @@ export async function createApiWiring(options: ApiWiringOptions) {
     redis,
     prefix,
     issuance,
-    scheduleCrlRebuild,
+    announceRevocation,
     validationAttempts: options.acmeValidationAttempts,
     validationBackoffMs: options.acmeValidationBackoffMs,
   });
@@ -105,7 +107,7 @@ export async function createApiWiring(options: ApiWiringOptions) {
     dashboardQueues: [queue, maintenance, acme.validationQueue],
     ctx,
     issuance,
-    scheduleCrlRebuild,
+    announceRevocation,
     syncWaitMs: options.syncWaitMs,
     ocsp: ocspResponder,
     readiness: {

@@ -1,4 +1,4 @@
-import type { AcmeDeps, IssuanceClient, ServiceContext } from "@certq/core";
+import type { AcmeDeps, AnnounceRevocation, IssuanceClient, ServiceContext } from "@certq/core";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -54,8 +54,7 @@ export interface AppDeps {
   issuance: IssuanceClient;
   /** How long POST /api/v3/pki/certificates/issue-certificate waits for the worker. */
   syncWaitMs: number;
-  /** Queues a rebuild of a CA's CRL after a revocation. */
-  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+  announceRevocation: AnnounceRevocation;
   readiness: ReadinessChecks;
   /** Nonces, validation queue and issuance hooks of the ACME server (/acme/profiles/...). */
   acme: AcmeDeps;
@@ -92,7 +91,7 @@ export function createApp(deps: AppDeps) {
     c.set("ctx", {
       ...deps.ctx,
       issuance: deps.issuance,
-      scheduleCrlRebuild: deps.scheduleCrlRebuild,
+      announceRevocation: deps.announceRevocation,
       log,
       origin,
     });

@@ -60,5 +60,14 @@ export interface QueueingContext extends ServiceContext {
     insert: InsertPendingRequest;
     enqueue: Enqueue;
   };
-  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+  announceRevocation: AnnounceRevocation;
 }
+
+/**
+ * After a revocation commits: drop the certificate's pre-signed OCSP answers in every API
+ * process, queue its CA's CRL rebuild.
+ */
+export type AnnounceRevocation = (revoked: {
+  caId: string;
+  serialNumber: string;
+}) => Promise<unknown>;

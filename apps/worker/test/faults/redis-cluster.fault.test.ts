@@ -88,7 +88,8 @@ describe("Redis Cluster (three masters, three replicas)", () => {
           },
           {
             timeoutMs: 60_000,
-            describe: () => `no replica took over slot of ${world.prefix} from ${victim}`,
+            describe: async () =>
+              `no replica took over slot of ${world.prefix} from ${victim}\n${await cluster.describe()}`,
           },
         );
         await cluster.waitUntilHealthy(60_000);

@@ -311,15 +311,41 @@ export class ClusterTopology implements PrivateTopology {
     };
   }
 
-  /** Every live node says cluster_state:ok. */
+  /**
+   * Every live node says cluster_state:ok and every live replica's link to its master is up.
+   * A replica that has never synced counts its data as infinitely old and refuses to stand for
+   * election, so a kill before the first sync would leave the slot unserved for good.
+   */
   async waitUntilHealthy(timeoutMs: number): Promise<void> {
-    await until("cluster_state ok on every live node", timeoutMs, async () => {
+    await until("cluster_state ok and replicas in sync on every live node", timeoutMs, async () => {
       for (const port of this.livePorts) {
         const info = String(await askNode(port, (c) => c.cluster("INFO")));
         if (!info.includes("cluster_state:ok")) return undefined;
+        const replication = String(await askNode(port, (c) => c.info("replication")));
+        if (replication.includes("role:slave") && !replication.includes("master_link_status:up")) {
+          return undefined;
+        }
       }
       return true;
     });
+  }
+
+  /** What a failed failover wait prints: the cluster as a live node sees it, and each node's log. */
+  async describe(logLines = 12): Promise<string> {
+    const port = this.livePorts[0];
+    const nodes =
+      port === undefined
+        ? "no live node"
+        : await askNode(port, (c) => c.cluster("NODES")).catch((error) => String(error));
+    const logs = [...this.nodes].map(
+      ([p, n]) =>
+        `-- node ${p} (${n.running ? "running" : "stopped"})\n` +
+        n.lines
+          .slice(-logLines)
+          .map((l) => l.raw)
+          .join("\n"),
+    );
+    return [`CLUSTER NODES:\n${String(nodes)}`, ...logs].join("\n");
   }
 
   /** The port of the master that serves the key's slot, as a live node sees it. */

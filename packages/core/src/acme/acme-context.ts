@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../context";
+import type { AnnounceRevocation, ServiceContext } from "../context";
 import type { Admit } from "../issuance/admission";
 import type { NonceStore } from "./nonce-store";
 
@@ -10,7 +10,7 @@ export interface AcmeDeps {
   /** The issuance queue's backpressure and enqueue, shared with the API path. */
   admit: Admit;
   enqueueIssuance(requestId: string): Promise<unknown>;
-  scheduleCrlRebuild(caId: string): Promise<unknown>;
+  announceRevocation: AnnounceRevocation;
   /** How long validation of a challenge may take, retries included (default 60 s). */
   validationWindowMs?: number;
 }

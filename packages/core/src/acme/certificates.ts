@@ -118,7 +118,7 @@ export async function revokeAcmeCertificate(post: AcmePost): Promise<AcmeReply> 
     revokedBy: account
       ? { acmeAccountId: account.id, acmeAccountTokenId: account.tokenId }
       : { acme: "signed with the certificate's key" },
-    scheduleCrlRebuild: post.acme.scheduleCrlRebuild,
+    announceRevocation: post.acme.announceRevocation,
   });
   if (!revoked) throw new AcmeProblem("alreadyRevoked", "The certificate is already revoked");
   return { status: 200, body: "" };

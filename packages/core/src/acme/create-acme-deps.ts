@@ -1,3 +1,4 @@
+import type { AnnounceRevocation } from "../context";
 import type { IssuanceClient } from "../issuance/issuance-client";
 import {
   type AcmeValidationQueue,
@@ -13,7 +14,7 @@ export function createAcmeDeps(options: {
   redis: RedisClient;
   prefix: string;
   issuance: Pick<IssuanceClient, "admit" | "enqueue">;
-  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+  announceRevocation: AnnounceRevocation;
   validationAttempts?: number;
   validationBackoffMs?: number;
   validationWindowMs?: number;
@@ -30,7 +31,7 @@ export function createAcmeDeps(options: {
     enqueueValidation: (challengeId) => enqueueChallengeValidation(validationQueue, challengeId),
     admit: options.issuance.admit,
     enqueueIssuance: (requestId) => options.issuance.enqueue(requestId),
-    scheduleCrlRebuild: options.scheduleCrlRebuild,
+    announceRevocation: options.announceRevocation,
     validationWindowMs: options.validationWindowMs,
     close: () => validationQueue.close(),
   };

@@ -3,9 +3,10 @@ import { createOcspCache } from "./ocsp-cache";
 
 const at = (ms: number) => new Date(1_800_000_000_000 + ms);
 const request = (name: string) => Buffer.from(`request ${name}`);
-const response = (caId: string, thisUpdateMs = 0) => ({
+const response = (caId: string, thisUpdateMs = 0, serialNumber = "01") => ({
   der: Buffer.from(caId),
   caId,
+  serialNumber,
   thisUpdate: at(thisUpdateMs),
   nextUpdate: at(thisUpdateMs + 3_600_000),
 });
@@ -39,6 +40,27 @@ describe("createOcspCache", () => {
     expect(cache.get(request("b1"), at(0))).toBeDefined();
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it("drops only the revoked certificate's entries, under every CertID hash a client used", () => {
+    const cache = createOcspCache();
+    cache.set(request("sha1 of 0a"), response("ca-a", 0, "0a"));
+    cache.set(request("sha256 of 0a"), response("ca-a", 0, "0a"));
+    cache.set(request("0b"), response("ca-a", 0, "0b"));
+    // The same serial under another CA is another certificate.
+    cache.set(request("0a of ca-b"), response("ca-b", 0, "0a"));
+    cache.invalidateCertificate("ca-a", "0a");
+    expect(cache.get(request("sha1 of 0a"), at(0))).toBeUndefined();
+    expect(cache.get(request("sha256 of 0a"), at(0))).toBeUndefined();
+    expect(cache.get(request("0b"), at(0))).toBeDefined();
+    expect(cache.get(request("0a of ca-b"), at(0))).toBeDefined();
+    expect(cache.size).toBe(2);
+    // A replaced entry moves to its new certificate's index, not both.
+    cache.set(request("0b"), response("ca-a", 0, "0c"));
+    cache.invalidateCertificate("ca-a", "0b");
+    expect(cache.get(request("0b"), at(0))).toBeDefined();
+    cache.invalidateCertificate("ca-a", "0c");
+    expect(cache.get(request("0b"), at(0))).toBeUndefined();
   });
 
   it("reads the CA list once per caListMs, once for concurrent askers, sooner when asked", async () => {

@@ -18,6 +18,8 @@ export function toOcspIssuers(rows: CertificateAuthorityRow[]): OcspIssuer[] {
 export interface CachedOcspResponse {
   der: Buffer;
   caId: string;
+  /** The certificate it answers for, as certificates.serial_number holds it. */
+  serialNumber: string;
   thisUpdate: Date;
   nextUpdate: Date;
 }
@@ -26,14 +28,18 @@ export interface CachedOcspResponse {
  * Pre-signed OCSP responses, in this process, keyed by the request's own bytes (RFC 5019's
  * model: a request without a nonce is the same bytes from every asker, and so is its answer;
  * a hit needs no parsing and no database). Entries older than `refreshAfterMs` are re-signed
- * on the next ask; a revocation drops its CA's entries here and, through Redis, in every other
- * API process (see createOcspInvalidation). Bounded: past `maxEntries` the oldest go first.
+ * on the next ask; a revocation drops the revoked certificate's entries (one per CertID hash
+ * a client used) here and, through Redis, in every other API process (see
+ * createOcspInvalidation): the CA's other answers stay, so a revocation costs one signature,
+ * not a cold cache. Bounded: past `maxEntries` the oldest go first.
  */
 export interface OcspCache {
   /** `request`: the DER OCSPRequest, as received. */
   get(request: Buffer, now: Date): CachedOcspResponse | undefined;
   set(request: Buffer, response: CachedOcspResponse): void;
-  /** Forget one CA's responses (a certificate of it was revoked). */
+  /** Forget the responses for one certificate (it was revoked). */
+  invalidateCertificate(caId: string, serialNumber: string): void;
+  /** Forget one CA's responses. */
   invalidateCa(caId: string): void;
   /** Forget everything (invalidations may have been missed). */
   clear(): void;
@@ -55,13 +61,25 @@ export function createOcspCache(
   const entries = new Map<string, CachedOcspResponse>();
   // Each CA's keys, so a revocation drops them without a scan of every entry.
   const byCa = new Map<string, Set<string>>();
+  const byCertificate = new Map<string, Set<string>>();
+  const certificateKey = (caId: string, serialNumber: string) => `${caId}/${serialNumber}`;
+  const index = (map: Map<string, Set<string>>, by: string, key: string) => {
+    const keys = map.get(by) ?? new Set<string>();
+    map.set(by, keys.add(key));
+  };
+  const unindex = (map: Map<string, Set<string>>, by: string, key: string) => {
+    const keys = map.get(by);
+    keys?.delete(key);
+    if (keys?.size === 0) map.delete(by);
+  };
   let caList: { issuers: OcspIssuer[]; loadedAt: number } | undefined;
   let loading: Promise<OcspIssuer[]> | undefined;
   const remove = (key: string) => {
     const entry = entries.get(key);
     if (!entry) return;
     entries.delete(key);
-    byCa.get(entry.caId)?.delete(key);
+    unindex(byCa, entry.caId, key);
+    unindex(byCertificate, certificateKey(entry.caId, entry.serialNumber), key);
   };
 
   return {
@@ -75,21 +93,26 @@ export function createOcspCache(
       const key = request.toString("base64");
       remove(key);
       entries.set(key, response);
-      const keys = byCa.get(response.caId) ?? new Set<string>();
-      byCa.set(response.caId, keys.add(key));
+      index(byCa, response.caId, key);
+      index(byCertificate, certificateKey(response.caId, response.serialNumber), key);
       if (entries.size > maxEntries) {
         // Maps keep insertion order: the first key is the oldest response.
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) remove(oldest);
       }
     },
+    invalidateCertificate(caId, serialNumber) {
+      for (const key of [...(byCertificate.get(certificateKey(caId, serialNumber)) ?? [])]) {
+        remove(key);
+      }
+    },
     invalidateCa(caId) {
-      for (const key of byCa.get(caId) ?? []) entries.delete(key);
-      byCa.delete(caId);
+      for (const key of [...(byCa.get(caId) ?? [])]) remove(key);
     },
     clear() {
       entries.clear();
       byCa.clear();
+      byCertificate.clear();
     },
     async issuers(load, now, maxAgeMs = caListMs) {
       if (caList && now.getTime() - caList.loadedAt < maxAgeMs) return caList.issuers;

@@ -3,10 +3,12 @@ import type { RedisClient } from "../runtime/redis";
 import type { OcspCache } from "./ocsp-cache";
 
 /**
- * Tells every API process that a CA's certificates changed status, so each drops that CA's
- * pre-signed OCSP responses at once (a revocation shows in OCSP everywhere within moments,
- * not when a response would have been refreshed). Pub/sub is fire-and-forget: a subscriber
- * that lost its connection may have missed messages, so on reconnecting it clears its cache.
+ * Tells every API process that a certificate was revoked, so each drops its pre-signed OCSP
+ * responses for it at once (a revocation shows in OCSP everywhere within moments, not when a
+ * response would have been refreshed). A message is `<caId> <serial>`; a bare `<caId>` (what
+ * processes before per-certificate invalidation send, during a rolling upgrade) drops the
+ * whole CA's. Pub/sub is fire-and-forget: a subscriber that lost its connection may have
+ * missed messages, so on reconnecting it clears its cache.
  */
 export async function createOcspInvalidation(options: {
   cache: OcspCache;
@@ -18,8 +20,11 @@ export async function createOcspInvalidation(options: {
 }) {
   const { cache, subscriber, publisher, log } = options;
   const channel = `${options.prefix}:ocsp-invalidate`;
-  subscriber.on("message", (from: string, caId: string) => {
-    if (from === channel) cache.invalidateCa(caId);
+  subscriber.on("message", (from: string, message: string) => {
+    if (from !== channel) return;
+    const [caId = "", serialNumber] = message.split(" ");
+    if (serialNumber) cache.invalidateCertificate(caId, serialNumber);
+    else cache.invalidateCa(caId);
   });
   let connectedBefore = false;
   subscriber.on("ready", () => {
@@ -35,10 +40,10 @@ export async function createOcspInvalidation(options: {
       ),
     );
   return {
-    /** Drops the CA's responses here, then everywhere else. */
-    async invalidateCa(caId: string) {
-      cache.invalidateCa(caId);
-      await publisher.publish(channel, caId);
+    /** Drops the certificate's responses here, then everywhere else. */
+    async invalidateCertificate(caId: string, serialNumber: string) {
+      cache.invalidateCertificate(caId, serialNumber);
+      await publisher.publish(channel, `${caId} ${serialNumber}`);
     },
   };
 }

@@ -80,7 +80,13 @@ export async function answerOcsp(args: {
   const single = request.requests.length === 1 && !request.nonce;
   const known = responses.every((r) => r.status.kind !== "unknown");
   if (cache && single && known) {
-    cache.set(args.requestDer, { der, caId: ca.id, thisUpdate, nextUpdate });
+    cache.set(args.requestDer, {
+      der,
+      caId: ca.id,
+      serialNumber: first.serialNumber,
+      thisUpdate,
+      nextUpdate,
+    });
   }
   return { der, thisUpdate, nextUpdate, shared: !request.nonce };
 }

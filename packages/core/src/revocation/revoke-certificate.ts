@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type AuditEntry, inAuditedTransaction } from "../audit/record-audit";
 import { type Principal, requireScope } from "../auth/principal";
 import { findCertificateBySerial } from "../certificates/find-certificate";
-import type { QueueingContext, ServiceContext } from "../context";
+import type { AnnounceRevocation, QueueingContext, ServiceContext } from "../context";
 import { BadRequestError } from "../errors";
 
 export const revokeInputSchema = z.strictObject({
@@ -26,7 +26,7 @@ export const revokedSchema = z.object({
  * job; if that cannot be queued now, the hourly refresh catches up.
  */
 export async function revokeCertificate(args: {
-  ctx: Pick<QueueingContext, keyof ServiceContext | "scheduleCrlRebuild">;
+  ctx: Pick<QueueingContext, keyof ServiceContext | "announceRevocation">;
   principal: Principal;
   serialNumber: string;
   input: RevokeInput;
@@ -35,7 +35,7 @@ export async function revokeCertificate(args: {
   const certificate = await findCertificateBySerial(args.ctx.db, args.serialNumber);
   const revokedAt = await revokeIssuedCertificate({
     ...args,
-    scheduleCrlRebuild: args.ctx.scheduleCrlRebuild,
+    announceRevocation: args.ctx.announceRevocation,
     certificate,
     reason: args.input.revocationReason,
     revokedBy: {},
@@ -54,7 +54,7 @@ export async function revokeCertificate(args: {
 }
 
 /**
- * Marks a certificate revoked and queues its CA's CRL rebuild; the time, or undefined when
+ * Marks a certificate revoked and announces it (OCSP caches, the CA's CRL rebuild); the time, or undefined when
  * it was revoked already. Callers check who may revoke (a scope, an ACME account or key).
  */
 export async function revokeIssuedCertificate(args: {
@@ -64,7 +64,7 @@ export async function revokeIssuedCertificate(args: {
   /** Who revoked: the token, or (ACME, no token) null with how the request was authorised. */
   principal: AuditEntry["principal"];
   revokedBy: Record<string, unknown>;
-  scheduleCrlRebuild: (caId: string) => Promise<unknown>;
+  announceRevocation: AnnounceRevocation;
 }): Promise<Date | undefined> {
   const revokedAt = args.ctx.now();
   const row = await inAuditedTransaction(args.ctx, async (tx, audit) => {
@@ -94,7 +94,7 @@ export async function revokeIssuedCertificate(args: {
     "certificate revoked",
   );
   await args
-    .scheduleCrlRebuild(row.caId)
+    .announceRevocation({ caId: row.caId, serialNumber: row.serialNumber })
     .catch((error: unknown) =>
       args.ctx.log.warn(
         { caId: row.caId, err: (error as Error).message },
