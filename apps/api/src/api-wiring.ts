@@ -1,4 +1,4 @@
-import type { Logger, RedisConnectionConfig } from "@certq/config";
+import { describeRedis, type Logger, type RedisConnectionConfig } from "@certq/config";
 import {
   type AnnounceRevocation,
   createAcmeDeps,
@@ -11,6 +11,7 @@ import {
   createRedis,
   enqueueCrlRebuild,
   type ServiceContext,
+  untilRedisReady,
 } from "@certq/core";
 import { sql } from "drizzle-orm";
 import type { Registry } from "prom-client";
@@ -49,6 +50,10 @@ export async function createApiWiring(options: ApiWiringOptions) {
   const { ctx, log, prefix } = options;
   const redis = createRedis(options.redis, "producer");
   redis.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  await untilRedisReady(redis, describeRedis(options.redis)).catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  });
   const queue = createIssuanceQueue({ connection: redis, prefix, attempts: options.jobAttempts });
   queue.on("error", (error) => log.warn({ err: error.message }, "queue error"));
   const issuance = await createIssuanceClient({

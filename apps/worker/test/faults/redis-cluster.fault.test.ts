@@ -1,3 +1,6 @@
+import { describeRedis, toRedisConnection } from "@certq/config";
+import { createRedis, untilRedisReady } from "@certq/core";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCleanFailover, runFailoverUnderLoad } from "./failover-load";
 import { FaultWorld } from "./process-harness";
@@ -28,6 +31,38 @@ describe("Redis Cluster (three masters, three replicas)", () => {
     await world?.close();
     await cluster?.stop();
   }, 60_000);
+
+  it("builds queues only once the producer connection is ready: BullMQ counts a cluster as ready at its first socket, and a queue built then fails for good", async () => {
+    const config = toRedisConnection(cluster.env);
+    const counts = (queue: Queue) =>
+      queue.getJobCounts("waiting").then(
+        (c) => `waiting ${c.waiting}`,
+        (error: Error) => error.message,
+      );
+    for (const wait of ["for the first socket", "until ready"] as const) {
+      const redis = createRedis(config, "producer");
+      redis.on("error", () => {});
+      if (wait === "until ready") await untilRedisReady(redis, describeRedis(config));
+      else await new Promise((resolve) => redis.once("connect", resolve));
+      const queue = new Queue("readiness", { connection: redis, prefix: world.prefix });
+      queue.on("error", () => {});
+      const first = await counts(queue);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const later = await counts(queue);
+      await queue.close();
+      redis.disconnect();
+      if (wait === "until ready") {
+        expect([first, later]).toEqual(["waiting 0", "waiting 0"]);
+      } else {
+        // Why the API awaits untilRedisReady first. If BullMQ stops doing this, this half fails
+        // and the wait may go.
+        expect([first, later]).toEqual([
+          expect.stringMatching(/Cluster isn't ready/),
+          expect.stringMatching(/Cluster isn't ready/),
+        ]);
+      }
+    }
+  });
 
   it("serves submit, poll, long-poll, the synchronous v3 issue, readiness, metrics and the dashboard", async () => {
     world.reportOnFailure();
@@ -81,17 +116,26 @@ describe("Redis Cluster (three masters, three replicas)", () => {
       label: "Cluster",
       kill: () => cluster.kill(victim),
       takeover: async () => {
-        await world.waitFor(
-          async () => {
-            const owner = await cluster.masterPortFor(world.prefix).catch(() => victim);
-            return owner !== victim ? owner : undefined;
-          },
-          {
-            timeoutMs: 60_000,
-            describe: async () =>
-              `no replica took over slot of ${world.prefix} from ${victim}\n${await cluster.describe()}`,
-          },
-        );
+        const promoted = () =>
+          world.waitFor(
+            async () => {
+              const owner = await cluster.masterPortFor(world.prefix).catch(() => victim);
+              return owner !== victim ? owner : undefined;
+            },
+            {
+              timeoutMs: 30_000,
+              describe: async () =>
+                `no replica took over slot of ${world.prefix} from ${victim}\n${await cluster.describe()}`,
+            },
+          );
+        // What certq must survive is the master's loss and the slot's move, however the move
+        // comes about. Redis's own election has, once in CI, not happened within a minute on a
+        // loaded two-core box: then the test does what an operator would, and says so.
+        await promoted().catch(async (error: Error) => {
+          console.warn(`${error.message}\nforcing the takeover (CLUSTER FAILOVER TAKEOVER)`);
+          await cluster.forceTakeover(victim);
+          await promoted();
+        });
         await cluster.waitUntilHealthy(60_000);
       },
     });

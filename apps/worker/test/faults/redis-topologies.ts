@@ -362,6 +362,23 @@ export class ClusterTopology implements PrivateTopology {
     });
   }
 
+  /**
+   * Has the killed master's replica take its slots without the masters' vote (CLUSTER FAILOVER
+   * TAKEOVER, what an operator does when an election does not happen). Its port.
+   */
+  async forceTakeover(deadMasterPort: number): Promise<number> {
+    const port = this.livePorts[0];
+    if (port === undefined) throw new Error("no live cluster node");
+    const nodes = String(await askNode(port, (c) => c.cluster("NODES"))).split("\n");
+    const field = (line: string, i: number) => line.split(" ")[i] ?? "";
+    const portOf = (line: string) => Number(field(line, 1).split("@")[0]?.split(":")[1]);
+    const dead = nodes.find((line) => portOf(line) === deadMasterPort);
+    const replica = nodes.find((line) => dead && field(line, 3) === field(dead, 0));
+    if (!replica) throw new Error(`no replica of ${deadMasterPort} in CLUSTER NODES`);
+    await askNode(portOf(replica), (c) => c.cluster("FAILOVER", "TAKEOVER"));
+    return portOf(replica);
+  }
+
   async kill(port: number): Promise<void> {
     await this.nodes.get(port)?.kill();
   }

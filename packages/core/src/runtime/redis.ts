@@ -84,6 +84,36 @@ export function createRedis(
   }
 }
 
+/**
+ * Resolves once `client` is ready, or throws after `timeoutMs` naming `where`. BullMQ checks a
+ * connection once, when a queue is built (INFO, for the server's version), and keeps the
+ * answer for the queue's life: on a producer (no offline queue) that is not ready yet, and on
+ * a Cluster, which BullMQ counts as ready as soon as a socket connects, that check fails and
+ * the queue rejects every call until the process restarts. So queues are built only after this.
+ */
+export async function untilRedisReady(
+  client: RedisClient,
+  where: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (client.status === "ready") return;
+  let onReady: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      client.once("ready", onReady);
+      timer = setTimeout(
+        () => reject(new Error(`Redis at ${where} was not ready within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onReady) client.off("ready", onReady);
+  }
+}
+
 function clusterOptions(
   config: Extract<RedisConnectionConfig, { topology: "cluster" }>,
   role: RedisRole,
