@@ -59,6 +59,13 @@ export function readElement(buffer: Buffer, offset = 0): DerElement {
   };
 }
 
+/** Whether the element's length is written in the fewest octets, as DER requires. */
+export function hasMinimalLength(element: DerElement): boolean {
+  const length = element.content.length;
+  const header = element.raw.length - length;
+  return header === 2 + (length < 0x80 ? 0 : lengthOctets(length));
+}
+
 /** Reads one element that must span the whole buffer. */
 export function readOnly(buffer: Buffer, expectedTag?: number): DerElement {
   const element = readElement(buffer);

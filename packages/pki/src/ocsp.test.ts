@@ -1,7 +1,18 @@
 import { randomBytes } from "node:crypto";
+import { OCSPRequest } from "@peculiar/asn1-ocsp";
+import { AsnConvert } from "@peculiar/asn1-schema";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCertificate } from "./certificate-info";
-import { contextTag, encodeElement, encodeOid, encodeSequence, TAG } from "./der";
+import {
+  children,
+  contextTag,
+  type DerElement,
+  encodeElement,
+  encodeOid,
+  encodeSequence,
+  readElement,
+  TAG,
+} from "./der";
 import {
   createOcspResponse,
   issuerMatches,
@@ -343,6 +354,8 @@ function request(certIds: Buffer[], extensions?: Buffer[]): Buffer {
   ]);
 }
 
+const NULL_ELEMENT = encodeElement(TAG.null, Buffer.alloc(0));
+
 function certId(hashOid: string, hashLength: number, serial = Buffer.from([1])): Buffer {
   return encodeSequence([
     encodeSequence([encodeOid(hashOid), encodeElement(TAG.null, Buffer.alloc(0))]),
@@ -352,11 +365,18 @@ function certId(hashOid: string, hashLength: number, serial = Buffer.from([1])):
   ]);
 }
 
-function nonceExtension(nonce: Buffer): Buffer {
+function nonceExtension(nonce: Buffer, critical?: number): Buffer {
   return encodeSequence([
     encodeOid("1.3.6.1.5.5.7.48.1.2"),
+    ...(critical === undefined ? [] : [encodeElement(TAG.boolean, Buffer.from([critical]))]),
     encodeElement(TAG.octetString, encodeElement(TAG.octetString, nonce)),
   ]);
+}
+
+/** `der` with its outermost length written in two octets (81 nn): BER, not DER. */
+function longFormLength(der: Buffer): Buffer {
+  const { content } = readElement(der);
+  return Buffer.concat([Buffer.from([der[0] as number, 0x81, content.length]), content]);
 }
 
 describe("parseOcspRequest", () => {
@@ -375,6 +395,47 @@ describe("parseOcspRequest", () => {
       },
     ]);
     expect(parsed.nonce).toEqual(Buffer.from("n"));
+  });
+
+  it("reads a critical extension written as DER (TRUE is 0xff)", () => {
+    const parsed = parseOcspRequest(
+      request([certId(SHA1, 20)], [nonceExtension(Buffer.from("n"), 0xff)]),
+    );
+    expect(parsed.nonce).toEqual(Buffer.from("n"));
+  });
+
+  it("refuses encodings that are BER but not DER", () => {
+    const one = certId(SHA1, 20);
+    const withVersion = (version: number) =>
+      encodeSequence([
+        encodeSequence([
+          encodeElement(contextTag(0), encodeElement(TAG.integer, Buffer.from([version]))),
+          encodeSequence([encodeSequence([one])]),
+        ]),
+      ]);
+    const notDer: [string, Buffer][] = [
+      ["a long-form length for a short request", longFormLength(request([one]))],
+      [
+        "a long-form length inside",
+        encodeSequence([encodeSequence([encodeSequence([longFormLength(encodeSequence([one]))])])]),
+      ],
+      ["critical TRUE as 0x01", request([one], [nonceExtension(Buffer.from("n"), 0x01)])],
+      ["critical FALSE written out", request([one], [nonceExtension(Buffer.from("n"), 0x00)])],
+      ["version v1 written out (it is the DEFAULT)", withVersion(0)],
+      ["a whole element after the request", Buffer.concat([request([one]), NULL_ELEMENT])],
+      ["no extensions in requestExtensions", request([one], [])],
+    ];
+    expect(() => parseOcspRequest(withVersion(1))).toThrow(/unsupported OCSP request version/);
+    for (const [what, der] of notDer) {
+      expect(
+        thrown(() => parseOcspRequest(der)),
+        what,
+      ).toMatchObject({
+        name: "PkiError",
+        field: "ocspRequest",
+        message: expect.stringMatching(/not a DER-encoded OCSPRequest/),
+      });
+    }
   });
 
   it("refuses garbage with PkiError on ocspRequest", async () => {
@@ -443,5 +504,127 @@ describe("ocspErrorResponse", () => {
         field: "status",
       });
     }
+  });
+});
+
+/**
+ * The reading parseOcspRequest replaced, as an oracle: asn1-schema's OCSPRequest, accepted
+ * only when re-encoding it gives back the bytes (DER). Its CertIDs and nonce, or undefined.
+ */
+function asn1SchemaReading(der: Buffer) {
+  let request: OCSPRequest;
+  try {
+    request = AsnConvert.parse(der, OCSPRequest);
+    if (!Buffer.from(AsnConvert.serialize(request)).equals(der)) return undefined;
+  } catch {
+    return undefined;
+  }
+  const nonce = request.tbsRequest.requestExtensions?.find((e) => e.extnID === NONCE_OID);
+  return {
+    certIds: request.tbsRequest.requestList.map(({ reqCert }) => ({
+      hashOid: reqCert.hashAlgorithm.algorithm,
+      issuerNameHash: Buffer.from(reqCert.issuerNameHash.buffer),
+      issuerKeyHash: Buffer.from(reqCert.issuerKeyHash.buffer),
+      serialNumber: Buffer.from(reqCert.serialNumber).toString("hex"),
+    })),
+    nonceValue: nonce ? Buffer.from(nonce.extnValue.buffer) : undefined,
+  };
+}
+
+const NONCE_OID = "1.3.6.1.5.5.7.48.1.2";
+const HASH_OIDS: Record<string, string> = {
+  "SHA-1": "1.3.14.3.2.26",
+  "SHA-256": "2.16.840.1.101.3.4.2.1",
+  "SHA-384": "2.16.840.1.101.3.4.2.2",
+  "SHA-512": "2.16.840.1.101.3.4.2.3",
+};
+
+describe("parseOcspRequest against asn1-schema's reading", () => {
+  /** Each byte changed five ways, each prefix, and a byte inserted: with where it changed. */
+  function* mutations(der: Buffer): Generator<[number, Buffer]> {
+    for (let i = 0; i < der.length; i++) {
+      const byte = der[i] as number;
+      for (const value of [0x00, 0xff, byte ^ 0x01, (byte + 1) & 0xff, (byte - 1) & 0xff]) {
+        if (value === byte) continue;
+        const changed = Buffer.from(der);
+        changed[i] = value;
+        yield [i, changed];
+      }
+      yield [i, der.subarray(0, i)];
+      yield [i, Buffer.concat([der.subarray(0, i), Buffer.from([0x00]), der.subarray(i)])];
+    }
+  }
+
+  /**
+   * Where requestorName's and the signature's contents lie: parts parseOcspRequest accepts and
+   * ignores, so it checks that they are DER but not what asn1-schema's schema says is inside.
+   */
+  function ignoredRanges(der: Buffer): [number, number][] {
+    const request = readElement(der);
+    const [tbs, signature] = children(request);
+    const requestorName = children(tbs as DerElement).find((e) => e.tag === contextTag(1));
+    const offset = (e: DerElement) => e.content.byteOffset - der.byteOffset;
+    return [requestorName, signature]
+      .filter((e): e is DerElement => e !== undefined)
+      .map((e) => [offset(e), offset(e) + e.content.length]);
+  }
+
+  it("accepts exactly the DER requests it accepted, with the same CertIDs and nonce, and refuses the rest as malformed", async () => {
+    const ca = await makeCa(scratch, "OCSP Oracle CA", "EC_prime256v1");
+    const leaves = [await ca.issueLeaf("one"), await ca.issueLeaf("two")];
+    // A signed request carries requestorName and optionalSignature with a certificate.
+    const signerKey = scratch.path("requestor.key");
+    const signerCert = scratch.path("requestor.pem");
+    opensslOk([
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+      ...["-subj", "/CN=requestor", "-days", "1", "-keyout", signerKey, "-out", signerCert],
+    ]);
+    const bases = [
+      opensslRequest(ca, [leaves[0] as TestLeaf]),
+      opensslRequest(ca, leaves, ["-nonce"]),
+      opensslRequest(ca, [leaves[1] as TestLeaf], ["-sha256", "-no_nonce"]),
+      opensslRequest(ca, [leaves[0] as TestLeaf], ["-signer", signerCert, "-signkey", signerKey]),
+    ];
+    let accepted = 0;
+    let refused = 0;
+    for (const base of bases) {
+      expect(asn1SchemaReading(base), "openssl's request").toBeDefined();
+      const ignored = ignoredRanges(base);
+      for (const [at, der] of [[-1, base] as [number, Buffer], ...mutations(base)]) {
+        const inIgnoredPart = ignored.some(([from, to]) => at >= from && at < to);
+        const oracle = inIgnoredPart ? asn1SchemaReading(base) : asn1SchemaReading(der);
+        let parsed: ReturnType<typeof parseOcspRequest>;
+        try {
+          parsed = parseOcspRequest(der);
+        } catch (error) {
+          refused++;
+          expect(error, der.toString("hex")).toMatchObject({
+            name: "PkiError",
+            field: "ocspRequest",
+          });
+          // Refused as not DER: the oracle did not read it either. (Other refusals, such as an
+          // unknown hash or a bad nonce, are checks made after the reading.)
+          if (/not a DER-encoded/.test((error as Error).message) && !inIgnoredPart) {
+            expect(oracle, der.toString("hex")).toBeUndefined();
+          }
+          continue;
+        }
+        accepted++;
+        expect(oracle, `accepted ${der.toString("hex")}`).toBeDefined();
+        expect(
+          parsed.requests.map((r) => ({
+            hashOid: HASH_OIDS[r.hashAlgorithm],
+            issuerNameHash: r.issuerNameHash,
+            issuerKeyHash: r.issuerKeyHash,
+            serialNumber: r.serialNumber,
+          })),
+        ).toEqual(oracle?.certIds);
+        if (parsed.nonce) expect(oracle?.nonceValue?.subarray(2)).toEqual(parsed.nonce);
+        else expect(oracle?.nonceValue).toBeUndefined();
+      }
+    }
+    // The mutations reach both sides of the line.
+    expect(accepted).toBeGreaterThan(bases.length);
+    expect(refused).toBeGreaterThan(1_000);
   });
 });
