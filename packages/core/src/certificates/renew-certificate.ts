@@ -7,7 +7,8 @@ import {
   certificates,
   type Executor,
 } from "@certq/db";
-import { and, eq, isNotNull, ne, notExists, or, sql } from "drizzle-orm";
+import { and, eq, ne, notExists, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
 import { hashRequestBody } from "../certificate-requests/request-hash";
@@ -18,7 +19,7 @@ import type { QueueingContext, ServiceContext } from "../context";
 import { ConflictError, DomainError } from "../errors";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
 import { enqueueIssuance, type IssuanceQueue } from "../queue/issuance-queue";
-import { findCertificateById, findCertificateBySerial } from "./find-certificate";
+import { findCertificateBySerial } from "./find-certificate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -153,23 +154,25 @@ export async function renewCertificate(args: {
 
 /**
  * Active API-issued certificates of profiles with `enrollment.api.autoRenew` whose renewal
- * time has come: renewBeforeDays before notAfter, but not before half the lifetime has passed
- * (so a certificate shorter than its renewal window is not renewed the moment it is issued,
- * over and over). ACME certificates are left to their clients. A certificate whose renewal is
+ * time has come, each with the request it was issued from (one query for the whole scan):
+ * renewBeforeDays before notAfter, but not before half the lifetime has passed (so a
+ * certificate shorter than its renewal window is not renewed the moment it is issued, over
+ * and over). ACME certificates are left to their clients. A certificate whose renewal is
  * pending or issued is skipped, and one whose renewal failed is tried again a day later.
  */
 async function findDueCertificates(db: Executor, now: Date, limit: number) {
   const at = sql`${now.toISOString()}::timestamptz`;
   const dayAgo = sql`${new Date(now.getTime() - DAY_MS).toISOString()}::timestamptz`;
   const api = sql`${certificateProfiles.enrollment} -> 'api'`;
+  const renewal = alias(certificateRequests, "renewal");
   return db
-    .select({ id: certificates.id })
+    .select({ certificate: certificates, original: certificateRequests })
     .from(certificates)
     .innerJoin(certificateProfiles, eq(certificateProfiles.id, certificates.profileId))
+    .innerJoin(certificateRequests, eq(certificateRequests.id, certificates.requestId))
     .where(
       and(
         eq(certificates.status, "active"),
-        isNotNull(certificates.requestId),
         sql`${certificates.notAfter} > ${at}`,
         sql`${api} ->> 'autoRenew' = 'true'`,
         sql`${certificates.notAfter} - least(
@@ -178,14 +181,11 @@ async function findDueCertificates(db: Executor, now: Date, limit: number) {
         notExists(
           db
             .select({ one: sql`1` })
-            .from(certificateRequests)
+            .from(renewal)
             .where(
               and(
-                eq(certificateRequests.replacesCertificateId, certificates.id),
-                or(
-                  ne(certificateRequests.status, "failed"),
-                  sql`${certificateRequests.updatedAt} > ${dayAgo}`,
-                ),
+                eq(renewal.replacesCertificateId, certificates.id),
+                or(ne(renewal.status, "failed"), sql`${renewal.updatedAt} > ${dayAgo}`),
               ),
             ),
         ),
@@ -222,9 +222,7 @@ export async function renewDueCertificates(args: {
   const { ctx } = args;
   const due = await findDueCertificates(ctx.db, ctx.now(), args.limit ?? 500);
   const scan: RenewalScan = { renewed: 0, refused: 0 };
-  for (const { id } of due) {
-    const certificate = await findCertificateById(ctx.db, id);
-    const original = await findOriginalRequest(ctx.db, certificate);
+  for (const { certificate, original } of due) {
     let renewal: Awaited<ReturnType<typeof resolveRenewal>>;
     try {
       renewal = await resolveRenewal(ctx, certificate, original);
