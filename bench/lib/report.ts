@@ -202,11 +202,11 @@ export function renderResults(r: BenchResults, clients: number, openTarget: numb
     ratioRow("ratio: 2 workers / 1 worker", "EC P-256", ratio(rate(e2e.k2ec), rate(e2e.k1ec))),
     ratioRow("ratio: 2 workers / 1 worker", "RSA-2048", ratio(rate(e2e.k2rsa), rate(e2e.k1rsa))),
     ratioRow(
-      "per-worker share, 2 workers (jobs processedBy)",
+      "per-worker share, 2 workers (requests by job processedBy)",
       "both",
       shares.length === 2 ? shares.map((s) => `${s.toFixed(0)} %`).join(" / ") : "n/a",
       shares.length === 2
-        ? `${r.share?.join(" / ")} jobs; target 40-60 % each: ${shares.every((s) => s >= 40 && s <= 60) ? "met" : "MISSED"}`
+        ? `${r.share?.join(" / ")} requests; target 40-60 % each: ${shares.every((s) => s >= 40 && s <= 60) ? "met" : "MISSED"}`
         : "",
     ),
   ];

@@ -6,7 +6,7 @@ import { fmt, ratio, renderTable } from "./table";
 export interface ScalingPoint {
   workers: number;
   result: EndToEndResult;
-  /** Jobs of the measured run each worker completed (jobs processedBy). */
+  /** Requests of the measured run each worker issued (by the jobs' processedBy). */
   share: number[];
 }
 

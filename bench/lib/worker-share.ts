@@ -1,8 +1,9 @@
-import type { IssuanceQueue } from "@certq/core";
+import { type IssuanceQueue, issueJobRequestIds } from "@certq/core";
 
 /**
- * How many completed jobs each named worker processed (BullMQ records the worker's name,
- * host:pid, on each job as processedBy). Reads completed jobs in pages; bounded.
+ * How many requests each named worker issued, by the completed jobs it processed (BullMQ
+ * records the worker's name, host:pid, on each job as processedBy; a job may carry several
+ * requests). Reads completed jobs in pages; bounded.
  */
 export async function completedByWorker(
   queue: IssuanceQueue,
@@ -14,7 +15,8 @@ export async function completedByWorker(
     const jobs = await queue.getJobs(["completed"], start, start + page - 1, true);
     for (const job of jobs) {
       const by = job?.processedBy;
-      if (by !== undefined && counts.has(by)) counts.set(by, (counts.get(by) ?? 0) + 1);
+      if (by === undefined || !counts.has(by)) continue;
+      counts.set(by, (counts.get(by) ?? 0) + issueJobRequestIds(job.data).length);
     }
     if (jobs.length < page) break;
   }

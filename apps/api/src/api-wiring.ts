@@ -8,6 +8,7 @@ import {
   createMaintenanceQueue,
   createOcspCache,
   createOcspInvalidation,
+  createPendingDepth,
   createRedis,
   enqueueCrlRebuild,
   type ServiceContext,
@@ -59,8 +60,9 @@ export async function createApiWiring(options: ApiWiringOptions) {
   const issuance = await createIssuanceClient({
     queue,
     db: ctx.db,
+    log,
     admit: createAdmission({
-      queue,
+      depth: createPendingDepth(ctx.db, options.maxQueueDepth),
       redis,
       prefix,
       maxQueueDepth: options.maxQueueDepth,

@@ -12,7 +12,7 @@ import {
 } from "@certq/db";
 import { asc, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
+import { createProfile, createRootCa, submit, waitForRequest, waitForRequestJob } from "./fixtures";
 import { type ApiResponse, createHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -596,7 +596,7 @@ describe("no action without its row: a failing audit insert rolls the action bac
     const submitted = await refusing("certificate.issued", async () => {
       const res = await submit(h, { profileId, commonName: "refused.example.test" });
       // Every attempt's statement fails, so the last attempt fails the request (with its row).
-      await h.issuance.waitForJob(res.body.certificateRequestId, 30_000);
+      await waitForRequestJob(h, res.body.certificateRequestId);
       return res;
     });
     const requestId = submitted.body.certificateRequestId;

@@ -1,5 +1,14 @@
+import { randomUUID } from "node:crypto";
+import {
+  createIssuanceQueue,
+  createRedis,
+  createRequestAcceptor,
+  findRequestJobId,
+  type SubmitCertificateInput,
+  submitCertificateRequest,
+} from "@certq/core";
 import { expect } from "vitest";
-import type { Harness } from "./harness";
+import { type Harness, TEST_REDIS } from "./harness";
 
 export interface CertificateRequestBody {
   status: "pending" | "issued" | "failed";
@@ -74,9 +83,45 @@ export async function submit(
   return res;
 }
 
+/** Waits (bounded) on the completion event of the job carrying a request, not on a timer. */
+export async function waitForRequestJob(h: Harness, requestId: string, timeoutMs = 30_000) {
+  const jobId = await findRequestJobId(h.ctx.db, requestId);
+  if (jobId) await h.issuance.waitForJob(jobId, timeoutMs);
+}
+
+/**
+ * Submits a request whose job goes to a queue no worker reads, then removes it: stored as
+ * pending, as if its job had been lost (Redis flushed), or held back for the test to add.
+ */
+export async function submitWithoutJob(h: Harness, input: SubmitCertificateInput) {
+  const redis = createRedis(TEST_REDIS, "producer");
+  const elsewhere = createIssuanceQueue({
+    connection: redis,
+    prefix: `{held-${randomUUID()}}`,
+    attempts: 1,
+  });
+  try {
+    const accept = createRequestAcceptor({ db: h.ctx.db, queue: elsewhere, log: h.ctx.log });
+    return await submitCertificateRequest({
+      ctx: { ...h.ctx, issuance: { ...h.issuance, accept } },
+      // The harness's admin token: requests record which token submitted them.
+      principal: {
+        tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
+        tokenName: "admin",
+        scopes: ["admin"],
+      },
+      input,
+    });
+  } finally {
+    await elsewhere.obliterate({ force: true });
+    await elsewhere.close();
+    redis.disconnect();
+  }
+}
+
 /** Waits on the job's completion event (not a timer), then reads the request. */
 export async function waitForRequest(h: Harness, requestId: string, token?: string) {
-  await h.issuance.waitForJob(requestId, 30_000);
+  await waitForRequestJob(h, requestId);
   const res = await h.request<CertificateRequestBody>(
     "GET",
     `/api/v1/cert-manager/certificates/certificate-requests/${requestId}`,

@@ -22,7 +22,7 @@ import {
 } from "@certq/pki";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, waitForRequest } from "./fixtures";
+import { createProfile, createRootCa, submit, waitForRequest, waitForRequestJob } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -233,7 +233,7 @@ describe("KEK rotation while issuance runs", () => {
             const res = await submit(h, { profileId, commonName: `during-${i}.example.test` });
             during.push(res.body.certificateRequestId);
           }
-          await h.issuance.waitForJob(during[0] as string, 30_000);
+          await waitForRequestJob(h, during[0] as string);
         }
       },
     });

@@ -2,14 +2,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   enqueueIssuance,
-  submitCertificateRequest,
   verifyWebhook,
   WEBHOOK_SIGNATURE_HEADER,
   type WebhookEvent,
 } from "@certq/core";
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
+import { createRootCa, submit, submitWithoutJob, TEST_POLICY, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 interface Delivery {
@@ -219,15 +218,9 @@ describe("webhooks", () => {
     const hook = await receiver();
     const profile = await profileWithWebhook(hook.url);
     // Accepted but held back from the queue, so the profile changes before the worker runs.
-    const { requestId } = await submitCertificateRequest({
-      // Admitted and stored, never enqueued: the job does not reach Redis.
-      ctx: { ...h.ctx, issuance: { ...h.issuance, enqueue: async () => {} } },
-      principal: {
-        tokenId: (await h.db.db.query.accessTokens.findFirst())?.id ?? "",
-        tokenName: "admin",
-        scopes: ["admin"],
-      },
-      input: { profileId: profile.id, commonName: "later.example.test" },
+    const { requestId } = await submitWithoutJob(h, {
+      profileId: profile.id,
+      commonName: "later.example.test",
     });
     await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${profile.id}`, {
       body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },

@@ -3,7 +3,7 @@ import type { Database } from "@certq/db";
 import type { KeyRing } from "@certq/pki";
 import type { CaSignerCache } from "./cas/ca-signer-cache";
 import type { RequestViewLookup } from "./certificate-requests/get-request";
-import type { Enqueue, InsertPendingRequest } from "./certificate-requests/submit-request";
+import type { AcceptPendingRequest, Enqueue } from "./certificate-requests/submit-request";
 import type { HsmToken } from "./hsm/pkcs11-token";
 import type { Admit } from "./issuance/admission";
 import type { OutboundClient } from "./outbound/outbound-client";
@@ -56,8 +56,8 @@ export interface QueueingContext extends ServiceContext {
   issuance: {
     /** Backpressure: throws RateLimitedError when the queue is full or the token too fast. */
     admit: Admit;
-    /** Stores the request: the process's shared inserter, which batches. */
-    insert: InsertPendingRequest;
+    /** Stores the request and queues its job: the process's shared acceptor, which batches. */
+    accept: AcceptPendingRequest;
     enqueue: Enqueue;
   };
   announceRevocation: AnnounceRevocation;

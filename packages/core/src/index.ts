@@ -30,6 +30,7 @@ export * from "./cas/sign-intermediate";
 export * from "./cas/update-ca";
 export * from "./certificate-requests/get-request";
 export * from "./certificate-requests/list-requests";
+export * from "./certificate-requests/request-job";
 export * from "./certificate-requests/request-outcome";
 export * from "./certificate-requests/request-schemas";
 export * from "./certificate-requests/submit-batch";

@@ -638,6 +638,20 @@ export class FaultWorld {
     return withRedis(this.redisUrl, (client) => client.llen(`${this.prefix}:issuance:${list}`));
   }
 
+  /** The requests the jobs in one of those lists carry (a job may carry several). */
+  async issuanceRequests(list: "wait" | "active"): Promise<number> {
+    return withRedis(this.redisUrl, async (client) => {
+      const jobIds = await client.lrange(`${this.prefix}:issuance:${list}`, 0, -1);
+      let requests = 0;
+      for (const jobId of jobIds) {
+        const data = await client.hget(`${this.prefix}:issuance:${jobId}`, "data");
+        const payload = JSON.parse(data ?? "{}") as { requestIds?: string[] };
+        requests += payload.requestIds?.length ?? 1;
+      }
+      return requests;
+    });
+  }
+
   /** Every process's log lines that contain `text` (a reqId, a request ID), for failure messages. */
   linesMentioning(text: string): string[] {
     return this.processes.flatMap((p) =>

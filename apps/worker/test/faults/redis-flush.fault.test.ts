@@ -20,7 +20,7 @@ describe("FLUSHALL on Redis while requests wait for a worker", () => {
     await world.startApi();
     const profileId = await world.createProfile();
     const ids = await world.submitMany(profileId, REQUESTS, "EC_prime256v1");
-    expect(await world.issuanceJobs("wait")).toBe(REQUESTS);
+    expect(await world.issuanceRequests("wait")).toBe(REQUESTS);
 
     await redis.flushAll();
     expect(await world.issuanceJobs("wait"), "FLUSHALL left jobs behind").toBe(0);

@@ -13,6 +13,7 @@ import type { QueueingContext, ServiceContext } from "../context";
 import { IdempotencyMismatchError, UnavailableError } from "../errors";
 import { createGroupCommit } from "../group-commit";
 import { findIssuingProfile } from "../profiles/find-issuing-profile";
+import { enqueueIssuanceJobs, type IssuanceQueue, planIssuanceJobs } from "../queue/issuance-queue";
 import { hashRequestBody } from "./request-hash";
 import type { SubmitCertificateInput } from "./request-schemas";
 import { type ResolvedRequest, resolveRequest } from "./resolve-request";
@@ -25,6 +26,8 @@ export interface SubmittedRequest {
   status: CertificateRequestRow["status"];
   /** False when an Idempotency-Key replay returned an earlier request. */
   created: boolean;
+  /** The issuance job that carries it (waitForJob). */
+  jobId: string;
 }
 
 /**
@@ -61,7 +64,7 @@ export async function submitCertificateRequest(args: {
   });
   await ctx.issuance.admit(args.principal);
 
-  const row = await ctx.issuance.insert({
+  const row = await ctx.issuance.accept({
     profileId: profile.id,
     caId: ca.id,
     resolved,
@@ -78,9 +81,8 @@ export async function submitCertificateRequest(args: {
     return replay(earlier, requestHash);
   }
 
-  await enqueueOrWithdraw(ctx, row.id);
   ctx.log.info({ requestId: row.id, profileId: profile.id }, "certificate request accepted");
-  return { requestId: row.id, status: row.status, created: true };
+  return { requestId: row.id, status: row.status, created: true, jobId: row.jobId };
 }
 
 /**
@@ -110,51 +112,91 @@ export interface PendingRequest {
   requestHash: string;
 }
 
-/**
- * Stores a submission as pending. Undefined when a concurrent submission with the same
- * Idempotency-Key got there first.
- */
-export type InsertPendingRequest = (
-  request: PendingRequest,
-) => Promise<Pick<CertificateRequestRow, "id" | "status"> | undefined>;
+/** A request stored as pending, and the ID of the job that carries it. */
+export type AcceptedRequest = Pick<CertificateRequestRow, "id" | "status"> & { jobId: string };
 
 /**
- * Submissions arriving together share one INSERT, and so one commit (see createGroupCommit);
- * a prepared statement, so nothing is built or planned per call. Keep one per process.
+ * Stores a submission as pending and queues its job. Undefined when a concurrent submission
+ * with the same Idempotency-Key got there first. Throws UnavailableError, with nothing
+ * stored, when the queue cannot take the job.
  */
+export type AcceptPendingRequest = (
+  request: PendingRequest,
+) => Promise<AcceptedRequest | undefined>;
+
 /** Column names from the schema: a renamed property fails tsc (see columnNames). */
 const REQUEST_COLUMNS = columnNames(certificateRequests);
 
-export function createPendingRequestInserter(db: Database): InsertPendingRequest {
+/**
+ * Submissions arriving together share one INSERT, and so one commit (see createGroupCommit),
+ * then one round trip to Redis for their jobs, quick ones several to a job (planIssuanceJobs).
+ * Each row names its job before it commits, so the reconciler can tell a request whose job
+ * is gone. A prepared statement: nothing is built or planned per call. Keep one per process.
+ */
+export function createRequestAcceptor(options: {
+  db: Database;
+  queue: IssuanceQueue;
+  log: ServiceContext["log"];
+}): AcceptPendingRequest {
+  const { db, queue, log } = options;
   return createGroupCommit(async (batch: PendingRequest[]) => {
     // IDs made here tell which rows went in: ON CONFLICT DO NOTHING leaves the others out.
     const ids = batch.map(() => randomUUID());
-    const input = batch.map((r, i) => ({
-      id: ids[i],
-      profile_id: r.profileId,
-      ca_id: r.caId,
-      kind: r.resolved.kind,
-      params: r.resolved.params,
-      csr: r.resolved.csr,
-      token_id: r.tokenId,
-      idempotency_key: r.idempotencyKey,
-      request_hash: r.requestHash,
-    }));
+    const jobs = planIssuanceJobs(
+      batch.map((r, i) => ({ id: ids[i] as string, quick: isQuickToIssue(r.resolved) })),
+    );
+    const jobOf = new Map(jobs.flatMap((job) => job.requestIds.map((id) => [id, job.jobId])));
+    const input = batch.map((r, i) => {
+      const id = ids[i] as string;
+      const jobId = jobOf.get(id);
+      return {
+        id,
+        profile_id: r.profileId,
+        ca_id: r.caId,
+        kind: r.resolved.kind,
+        params: r.resolved.params,
+        csr: r.resolved.csr,
+        token_id: r.tokenId,
+        idempotency_key: r.idempotencyKey,
+        request_hash: r.requestHash,
+        job_id: jobId === id ? null : jobId,
+      };
+    });
     const q = rawSql(db);
     const c = REQUEST_COLUMNS;
     const rows = await q<Pick<CertificateRequestRow, "id" | "status">[]>`
       insert into certificate_requests
         (${q(c.id)}, ${q(c.profileId)}, ${q(c.caId)}, ${q(c.kind)}, ${q(c.params)}, ${q(c.csr)},
-          ${q(c.tokenId)}, ${q(c.idempotencyKey)}, ${q(c.requestHash)})
-      select id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash
+          ${q(c.tokenId)}, ${q(c.idempotencyKey)}, ${q(c.requestHash)}, ${q(c.jobId)})
+      select id, profile_id, ca_id, kind, params, csr, token_id, idempotency_key, request_hash,
+        job_id
       from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(
         id uuid, profile_id uuid, ca_id uuid, kind text, params jsonb, csr text, token_id uuid,
-        idempotency_key text, request_hash text)
+        idempotency_key text, request_hash text, job_id uuid)
       on conflict do nothing
       returning ${q(c.id)} as id, ${q(c.status)} as status`;
     const inserted = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => inserted.get(id as string));
+    const queued = jobs
+      .map((job) => ({ ...job, requestIds: job.requestIds.filter((id) => inserted.has(id)) }))
+      .filter((job) => job.requestIds.length > 0);
+    try {
+      await enqueueIssuanceJobs(queue, queued);
+    } catch (error) {
+      // Nothing was accepted: a retry (even with the same Idempotency-Key) starts clean.
+      await q`delete from certificate_requests where ${q(c.id)} = any(${[...inserted.keys()]}::uuid[])`;
+      log.warn({ requests: inserted.size, err: (error as Error).message }, "enqueue failed");
+      throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
+    }
+    return ids.map((id) => {
+      const row = inserted.get(id);
+      return row && { ...row, jobId: jobOf.get(id) as string };
+    });
   });
+}
+
+/** Issuing it takes well under a millisecond: a CSR to sign, or a P-256 key to generate. */
+function isQuickToIssue(request: ResolvedRequest): boolean {
+  return request.kind === "sign-csr" || request.params.keyAlgorithm === "EC_prime256v1";
 }
 
 async function findByIdempotencyKey(ctx: ServiceContext, tokenId: string, key: string) {
@@ -170,5 +212,10 @@ async function findByIdempotencyKey(ctx: ServiceContext, tokenId: string, key: s
 
 function replay(earlier: CertificateRequestRow, requestHash: string): SubmittedRequest {
   if (earlier.requestHash !== requestHash) throw new IdempotencyMismatchError();
-  return { requestId: earlier.id, status: earlier.status, created: false };
+  return {
+    requestId: earlier.id,
+    status: earlier.status,
+    created: false,
+    jobId: earlier.jobId ?? earlier.id,
+  };
 }

@@ -148,6 +148,7 @@ export async function renewCertificate(args: {
     requestId: row.id,
     status: row.status,
     created: true,
+    jobId: row.id,
     replacesCertificateId: certificate.id,
   };
 }

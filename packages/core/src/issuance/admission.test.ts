@@ -29,7 +29,7 @@ function admission(
   options: Pick<AdmissionOptions, "maxQueueDepth" | "depthMaxAgeMs" | "now">,
 ) {
   return createAdmission({
-    queue,
+    depth: () => queue.getWaitingCount(),
     redis: noRedis as never,
     prefix: "{t}",
     defaultTokenRate: 0,

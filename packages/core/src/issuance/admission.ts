@@ -1,10 +1,14 @@
+import { type Database, rawSql } from "@certq/db";
 import type { Redis } from "ioredis";
 import type { Principal } from "../auth/principal";
 import { RateLimitedError } from "../errors";
-import type { IssuanceQueue } from "../queue/issuance-queue";
 
 export interface AdmissionOptions {
-  queue: Pick<IssuanceQueue, "getWaitingCount">;
+  /**
+   * How many accepted requests have not ended (createPendingDepth). Counted in requests, not
+   * jobs: a job may carry several.
+   */
+  depth: () => Promise<number>;
   redis: Pick<Redis, "multi">;
   /** Key prefix (the queue's hash tag), so counters live beside the queue. */
   prefix: string;
@@ -13,7 +17,7 @@ export interface AdmissionOptions {
   defaultTokenRate: number;
   /**
    * How long one read of the queue depth is reused, counting this process's own admissions
-   * on top of it, while the queue is under half full (default 100 ms; 0 reads Redis for
+   * on top of it, while the queue is under half full (default 100 ms; 0 reads the depth for
    * every submission).
    */
   depthMaxAgeMs?: number;
@@ -25,6 +29,22 @@ export interface AdmissionOptions {
 export type Admit = (principal: Principal) => Promise<void>;
 
 export const DEFAULT_DEPTH_MAX_AGE_MS = 100;
+
+/**
+ * The queue depth in requests: pending rows, counted up to `atMost` (past the limit the exact
+ * figure does not matter, so a deep backlog costs no more to count than a full queue). One
+ * index-only range of the status index.
+ */
+export function createPendingDepth(db: Database, atMost: number): () => Promise<number> {
+  const q = rawSql(db);
+  return async () => {
+    const [row] = await q<{ n: number }[]>`
+      select count(*)::int as n from (
+        select 1 from certificate_requests where status = 'pending' limit ${atMost}
+      ) pending`;
+    return row?.n ?? 0;
+  };
+}
 
 export function createAdmission(options: AdmissionOptions): Admit {
   const depth = createDepthEstimate(options);
@@ -54,7 +74,7 @@ export function createAdmission(options: AdmissionOptions): Admit {
 }
 
 /**
- * The queue depth without a Redis round trip per submission while the queue is under half
+ * The queue depth without a database round trip per submission while the queue is under half
  * full: the last read (at most depthMaxAgeMs old, one read in flight at a time) plus what
  * this process admitted since. Other API processes' admissions show up at the next read, so
  * past half the limit every admission reads again (concurrent ones share the read): however
@@ -76,7 +96,7 @@ function createDepthEstimate(options: AdmissionOptions) {
       const before = admittedSince;
       const startedAt = now();
       try {
-        lastRead = await options.queue.getWaitingCount();
+        lastRead = await options.depth();
         readAt = startedAt;
         admittedSince -= before;
         return lastRead + admittedSince;
@@ -97,7 +117,7 @@ function createDepthEstimate(options: AdmissionOptions) {
     /** Counts one admission and resolves undefined, or resolves the depth that refuses it. */
     async reserve(): Promise<number | undefined> {
       if (maxAgeMs <= 0) {
-        const waiting = await options.queue.getWaitingCount();
+        const waiting = await options.depth();
         return waiting >= options.maxQueueDepth ? waiting : undefined;
       }
       if (now() - readAt < maxAgeMs) {

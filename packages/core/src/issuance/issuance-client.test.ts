@@ -15,6 +15,7 @@ const client = await createIssuanceClient({
   queue,
   admit: async () => {},
   db: undefined as never,
+  log: undefined as never,
   openEventsConnection: () => {
     opened++;
     return createRedis(REDIS, "worker");

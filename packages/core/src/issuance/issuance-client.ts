@@ -2,24 +2,27 @@ import type { Database } from "@certq/db";
 import { type ConnectionOptions, Job, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import {
-  createPendingRequestInserter,
-  type InsertPendingRequest,
+  type AcceptPendingRequest,
+  createRequestAcceptor,
 } from "../certificate-requests/submit-request";
+import type { ServiceContext } from "../context";
 import { createGroupCommit } from "../group-commit";
 import { enqueueIssuances, type IssuanceQueue } from "../queue/issuance-queue";
 import { ISSUANCE_QUEUE } from "../queue/job-catalog";
 import type { Admit } from "./admission";
 
 /**
- * The API's side of issuance: admit, store a request, add its job, wait (bounded) for it to
- * finish. Storing and enqueueing batch what concurrent submissions do at the same moment.
+ * The API's side of issuance: admit, store a request with its job, wait (bounded) for the
+ * job to finish. Storing and enqueueing batch what concurrent submissions do at the same
+ * moment.
  */
 export interface IssuanceClient {
   admit: Admit;
-  insert: InsertPendingRequest;
+  accept: AcceptPendingRequest;
+  /** Queues a request already stored (renewals, ACME) as a job of its own. */
   enqueue(requestId: string): Promise<unknown>;
   /** Resolves when the job finishes, fails for good, vanishes, or the wait ends. */
-  waitForJob(requestId: string, timeoutMs: number): Promise<void>;
+  waitForJob(jobId: string, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,7 @@ export async function createIssuanceClient(options: {
   queue: IssuanceQueue;
   admit: Admit;
   db: Database;
+  log: ServiceContext["log"];
   /**
    * A fresh Redis connection for the job-event listener (it blocks, so it needs its own; it
    * is closed with the listener).
@@ -39,17 +43,17 @@ export async function createIssuanceClient(options: {
   const events = createEventsOnDemand(options);
   return {
     admit: options.admit,
-    insert: createPendingRequestInserter(options.db),
+    accept: createRequestAcceptor(options),
     enqueue: createGroupCommit((requestIds: string[]) =>
       enqueueIssuances(options.queue, requestIds),
     ),
-    async waitForJob(requestId, timeoutMs) {
+    async waitForJob(jobId, timeoutMs) {
       if (timeoutMs <= 0) return;
       // Woken by the job's completion event; failure, timeout or a Redis hiccup all just end
       // the wait: the caller reads the request's state from Postgres either way.
       const release = events.acquire();
       try {
-        const job = await Job.fromId(options.queue, requestId);
+        const job = await Job.fromId(options.queue, jobId);
         if (job) await job.waitUntilFinished(await release.events, timeoutMs);
       } catch {
       } finally {

@@ -36,6 +36,11 @@ export const certificateRequests = pgTable(
      * would import certificates.ts, which already imports this table.
      */
     replacesCertificateId: uuid("replaces_certificate_id"),
+    /**
+     * The issuance job that carries this request with others submitted at the same moment;
+     * null when its job is its own, under the request's ID.
+     */
+    jobId: uuid("job_id"),
     ...timestamps,
   },
   (t) => [

@@ -1,4 +1,4 @@
-import { certificateRequestViewSchema, getCertificateRequest } from "@certq/core";
+import { certificateRequestViewSchema, findRequestJobId, getCertificateRequest } from "@certq/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authorize } from "../../middleware/auth";
@@ -42,7 +42,8 @@ export function registerGetCertificateRequest(app: OpenAPIHono<AppEnv>) {
     let request = await read();
     if (request.status === "pending" && wait) {
       // Woken by the job's completion event, not by polling Postgres.
-      await c.var.issuance.waitForJob(requestId, wait * 1000);
+      const jobId = await findRequestJobId(c.var.ctx.db, requestId);
+      if (jobId) await c.var.issuance.waitForJob(jobId, wait * 1000);
       request = await read();
     }
     if (request.privateKey) c.header("Cache-Control", "no-store");

@@ -35,12 +35,12 @@ export const route = createRoute({
 export function registerIssueCertificateV3(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { ctx, principal, issuance, syncWaitMs } = c.var;
-    const { requestId } = await submitCertificateRequest({
+    const { requestId, jobId } = await submitCertificateRequest({
       ctx,
       principal,
       input: c.req.valid("json"),
     });
-    await issuance.waitForJob(requestId, syncWaitMs);
+    await issuance.waitForJob(jobId, syncWaitMs);
     const outcome = await getRequestOutcome({ ctx, principal, requestId });
     if (outcome.status === "issued") {
       if (outcome.certificate.privateKey) c.header("Cache-Control", "no-store");

@@ -1,0 +1,1 @@
+ALTER TABLE "certificate_requests" ADD COLUMN "job_id" uuid;
