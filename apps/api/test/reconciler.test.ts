@@ -2,7 +2,7 @@ import { issueJobRequestIds, reconcilePendingRequests } from "@certq/core";
 import { certificateRequests } from "@certq/db";
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, submitWithoutJob, waitForRequest } from "./fixtures";
+import { createProfile, createRootCa, submitWithoutJob, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
