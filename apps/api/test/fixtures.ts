@@ -67,6 +67,17 @@ export async function createProfile(h: Harness, caId: string, extra: Record<stri
   return res.body.certificateProfile.id;
 }
 
+/**
+ * Narrows a profile's policy to the one name only.example.test, so requests already accepted
+ * under it fail in the worker: a profile tightened while they wait.
+ */
+export async function restrictProfile(h: Harness, profileId: string) {
+  const res = await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${profileId}`, {
+    body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
+  });
+  expect(res.status, res.text).toBe(200);
+}
+
 /** Submits through the asynchronous endpoint and expects a 202. */
 export async function submit(
   h: Harness,

@@ -7,7 +7,7 @@ import { findRequestJobId, issueJobRequestIds } from "@certq/core";
 import { certificateRequests, certificates } from "@certq/db";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, TEST_POLICY, waitForRequest } from "./fixtures";
+import { createProfile, createRootCa, restrictProfile, waitForRequest } from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 const run = promisify(execFile);
@@ -161,14 +161,7 @@ describe("requests submitted together", () => {
     const refusedId = ids[4] as string;
     const shared = await jobOf(refusedId);
     expect(shared.requestIds.length).toBeGreaterThan(1);
-    const patched = await h.request(
-      "PATCH",
-      `/api/v1/cert-manager/certificate-profiles/${strict}`,
-      {
-        body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
-      },
-    );
-    expect(patched.status, patched.text).toBe(200);
+    await restrictProfile(h, strict);
 
     const worker = await h.startWorker(2);
     const refused = await waitForRequest(h, refusedId);

@@ -2,7 +2,14 @@ import { enqueueIssuance, findRequestJobId, issueJobRequestIds } from "@certq/co
 import { certificateRequests, certificates } from "@certq/db";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProfile, createRootCa, submit, TEST_POLICY, waitForRequest } from "./fixtures";
+import {
+  createProfile,
+  createRootCa,
+  restrictProfile,
+  submit,
+  TEST_POLICY,
+  waitForRequest,
+} from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -116,14 +123,7 @@ describe("a profile tightened while a request waits", () => {
     const strict = await createProfile(h, caId);
     const res = await submit(h, { profileId: strict, commonName: "late.example.test" });
     const id = res.body.certificateRequestId;
-    const patched = await h.request(
-      "PATCH",
-      `/api/v1/cert-manager/certificate-profiles/${strict}`,
-      {
-        body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
-      },
-    );
-    expect(patched.status, patched.text).toBe(200);
+    await restrictProfile(h, strict);
 
     const worker = await h.startWorker(1);
     const request = await waitForRequest(h, id);

@@ -21,6 +21,10 @@ async function lostRequest(commonName: string) {
   return requestId;
 }
 
+/** One reconciler pass; requests pending longer than maxAgeMs are failed. */
+const reconcile = (maxAgeMs = 3_600_000) =>
+  reconcilePendingRequests({ ctx: h.ctx, queue: h.queue, maxAgeMs });
+
 /** Past the grace period in which the API may still be enqueueing them. */
 async function backdate(ids: string[]) {
   await h.db.db
@@ -36,17 +40,9 @@ describe("reconciler", () => {
     );
     for (const id of ids) expect(await h.queue.getJobState(id)).toBe("unknown");
 
-    const report = await reconcilePendingRequests({
-      ctx: h.ctx,
-      queue: h.queue,
-      maxAgeMs: 3_600_000,
-    });
+    const report = await reconcile();
     expect(report).toMatchObject({ requeued: 5, expired: 0 });
-    const again = await reconcilePendingRequests({
-      ctx: h.ctx,
-      queue: h.queue,
-      maxAgeMs: 3_600_000,
-    });
+    const again = await reconcile();
     expect(again.requeued).toBe(0);
 
     const worker = await h.startWorker(2);
@@ -81,11 +77,7 @@ describe("reconciler", () => {
     expect(carried.length).toBeGreaterThan(shared.size);
     await backdate(ids);
     // While their shared jobs wait, nothing is missing.
-    const live = await reconcilePendingRequests({
-      ctx: h.ctx,
-      queue: h.queue,
-      maxAgeMs: 3_600_000,
-    });
+    const live = await reconcile();
     expect(live.requeued).toBe(0);
     for (const id of carried) expect(await h.queue.getJob(id)).toBeUndefined();
 
@@ -97,11 +89,7 @@ describe("reconciler", () => {
       await h.queue.remove(jobId);
     }
 
-    const report = await reconcilePendingRequests({
-      ctx: h.ctx,
-      queue: h.queue,
-      maxAgeMs: 3_600_000,
-    });
+    const report = await reconcile();
     expect(report).toMatchObject({ requeued: carried.length, expired: 0 });
     for (const id of carried) expect(await h.queue.getJob(id)).toBeDefined();
     const after = await h.db.db
@@ -109,11 +97,7 @@ describe("reconciler", () => {
       .from(certificateRequests)
       .where(inArray(certificateRequests.id, carried));
     expect(after.map((r) => r.jobId)).toEqual(carried.map(() => null));
-    const again = await reconcilePendingRequests({
-      ctx: h.ctx,
-      queue: h.queue,
-      maxAgeMs: 3_600_000,
-    });
+    const again = await reconcile();
     expect(again.requeued).toBe(0);
 
     const worker = await h.startWorker(4);
@@ -123,7 +107,7 @@ describe("reconciler", () => {
 
   it("fails a request pending beyond the maximum age, saying so", async () => {
     const id = await lostRequest("stale.example.test");
-    const report = await reconcilePendingRequests({ ctx: h.ctx, queue: h.queue, maxAgeMs: 5_000 });
+    const report = await reconcile(5_000);
     expect(report.expired).toBeGreaterThanOrEqual(1);
     const [row] = await h.db.db
       .select()

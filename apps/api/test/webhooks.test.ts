@@ -8,7 +8,14 @@ import {
 } from "@certq/core";
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRootCa, submit, submitWithoutJob, TEST_POLICY, waitForRequest } from "./fixtures";
+import {
+  createRootCa,
+  restrictProfile,
+  submit,
+  submitWithoutJob,
+  TEST_POLICY,
+  waitForRequest,
+} from "./fixtures";
 import { createHarness, type Harness } from "./harness";
 
 interface Delivery {
@@ -222,9 +229,7 @@ describe("webhooks", () => {
       profileId: profile.id,
       commonName: "later.example.test",
     });
-    await h.request("PATCH", `/api/v1/cert-manager/certificate-profiles/${profile.id}`, {
-      body: { policy: { ...TEST_POLICY, commonName: ["only.example.test"] } },
-    });
+    await restrictProfile(h, profile.id);
     const arrived = hook.next();
     await enqueueIssuance(h.queue, requestId);
     expect((await waitForRequest(h, requestId)).status).toBe("failed");

@@ -6,7 +6,7 @@ import {
   type Database,
   rawSql,
 } from "@certq/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { type Principal, requireScope } from "../auth/principal";
 import { assertCaCanSign } from "../cas/find-ca";
 import type { QueueingContext, ServiceContext } from "../context";
@@ -96,10 +96,24 @@ export async function enqueueOrWithdraw(
   try {
     await ctx.issuance.enqueue(requestId);
   } catch (error) {
-    await ctx.db.delete(certificateRequests).where(eq(certificateRequests.id, requestId));
-    ctx.log.warn({ requestId, err: (error as Error).message }, "enqueue failed");
-    throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
+    throw await withdraw(ctx, [requestId], error);
   }
+}
+
+/**
+ * Removes committed requests whose jobs could not be queued, and returns the 503 to throw:
+ * nothing was accepted, so a retry (even with the same Idempotency-Key) starts clean.
+ */
+async function withdraw(
+  ctx: Pick<ServiceContext, "db" | "log">,
+  requestIds: string[],
+  error: unknown,
+): Promise<UnavailableError> {
+  if (requestIds.length > 0) {
+    await ctx.db.delete(certificateRequests).where(inArray(certificateRequests.id, requestIds));
+  }
+  ctx.log.warn({ requestIds, err: (error as Error).message }, "enqueue failed");
+  return new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
 }
 
 /** A validated submission, ready to be stored as pending. */
@@ -182,10 +196,7 @@ export function createRequestAcceptor(options: {
     try {
       await enqueueIssuanceJobs(queue, queued);
     } catch (error) {
-      // Nothing was accepted: a retry (even with the same Idempotency-Key) starts clean.
-      await q`delete from certificate_requests where ${q(c.id)} = any(${[...inserted.keys()]}::uuid[])`;
-      log.warn({ requests: inserted.size, err: (error as Error).message }, "enqueue failed");
-      throw new UnavailableError("Redis", "The issuance queue is unavailable; try again shortly");
+      throw await withdraw({ db, log }, [...inserted.keys()], error);
     }
     return ids.map((id) => {
       const row = inserted.get(id);
